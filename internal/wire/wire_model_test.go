@@ -14,8 +14,8 @@ import (
 // apiModel is the part of botocore's service-2.json format the checks read.
 type apiModel struct {
 	Operations map[string]struct {
-		Input  struct{ Shape string } `json:"input"`
-		Output struct{ Shape string } `json:"output"`
+		Input  struct{ Shape string }   `json:"input"`
+		Output struct{ Shape string }   `json:"output"`
 		Errors []struct{ Shape string } `json:"errors"`
 	} `json:"operations"`
 	Shapes map[string]modelShape `json:"shapes"`
