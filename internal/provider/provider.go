@@ -1,0 +1,41 @@
+// Package provider is the contract every model backend implements: the
+// built-in model, OpenAI-compatible servers, Anthropic and AWS Bedrock.
+// The router calls backends only through it.
+package provider
+
+import (
+	"context"
+	"iter"
+
+	"github.com/conversekit/converse/internal/wire"
+)
+
+// Call is one Converse or ConverseStream request on its way to a backend.
+type Call struct {
+	// ModelID is the model ID as the client sent it (decoded from the path).
+	ModelID string
+	// UpstreamModel is the backend's name for the model, after routing.
+	UpstreamModel string
+	// Request is the decoded, validated request; providers must not modify it.
+	Request *wire.ConverseRequest
+	// Raw is the request body exactly as received (the bedrock provider
+	// forwards it unchanged).
+	Raw []byte
+	// Principal names the authenticated caller, for logs and upstream tags.
+	Principal string
+}
+
+// Provider is a model backend. Converse answers in one piece; ConverseStream
+// yields events in Bedrock's order (messageStart, blocks, messageStop,
+// metadata). An error ends the stream and is yielded once; it should be a
+// *wire.Exception. Breaking out of the stream releases the upstream call.
+type Provider interface {
+	Converse(ctx context.Context, c *Call) (*wire.ConverseResponse, error)
+	ConverseStream(ctx context.Context, c *Call) iter.Seq2[*wire.StreamEvent, error]
+}
+
+// TokenCounter is implemented by providers that can count prompt tokens the
+// way their model does (CountTokens). Others are counted offline.
+type TokenCounter interface {
+	CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (int, error)
+}

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/conversekit/converse/internal/wire"
+)
+
+// exceptionOf classifies any error as the Bedrock exception the caller sees.
+// Deadlines are the model's timeout; everything unclassified is an internal
+// error whose details stay in our logs.
+func exceptionOf(err error) *wire.Exception {
+	var ex *wire.Exception
+	if errors.As(err, &ex) {
+		return ex
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return wire.Errorf(wire.ModelTimeoutException, "The model did not answer in time.")
+	}
+	return wire.AsException(err)
+}
+
+// writeError is the one place an error becomes an HTTP response: the status
+// of its exception, X-Amzn-ErrorType with the suffix the real service sends,
+// and a JSON body with __type and message, which every SDK understands.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	ex := exceptionOf(err)
+	w.Header().Set("X-Amzn-ErrorType", ex.Type+":http://internal.amazon.com/coral/com.amazon.bedrock/")
+	body := struct {
+		Type string `json:"__type"`
+		*wire.Exception
+	}{ex.Type, ex}
+	if err := writeJSON(w, ex.HTTPStatus(), body); err != nil {
+		s.opts.Logger.WarnContext(r.Context(), "write error response", "cause", err.Error())
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, err = w.Write(b)
+	return err
+}
+
+// newRequestID returns a random UUID (version 4), the form of Bedrock's
+// x-amzn-RequestId.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// statusWriter remembers the status for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+// Unwrap lets http.ResponseController reach Flush on the real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,255 @@
+// Package server speaks HTTP exactly as Amazon Bedrock Runtime does: the
+// Converse, ConverseStream and CountTokens routes on the escaped path,
+// authentication, decoding and validation, JSON or event-stream responses,
+// and one function that turns any failure into Bedrock's error shape.
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/conversekit/converse/internal/auth"
+	"github.com/conversekit/converse/internal/eventstream"
+	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/wire"
+)
+
+// Router is what the server needs from internal/router.
+type Router interface {
+	Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error)
+	ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error]
+	CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (*wire.CountTokensResponse, error)
+}
+
+// Validator checks decoded requests as Bedrock does (wire.Validator).
+type Validator interface {
+	Converse(req *wire.ConverseRequest, stream bool) error
+	CountTokens(req *wire.CountTokensRequest) error
+}
+
+// Authenticator says who signed a request (auth.Verifier).
+type Authenticator interface {
+	Authenticate(r *http.Request, body []byte) (*auth.Principal, error)
+}
+
+// Options configure a Server. Router, Validator and Auth are required.
+type Options struct {
+	Router    Router
+	Validator Validator
+	Auth      Authenticator
+	// Logger receives one line per request; nil discards.
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies; 0 means 100 MiB (20 images of
+	// 3.75 MB and 5 documents of 4.5 MB, base64-encoded, fit).
+	MaxBodyBytes int64
+}
+
+// Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
+type Server struct {
+	opts Options
+	mux  *http.ServeMux
+}
+
+// New returns a Server.
+func New(opts Options) (*Server, error) {
+	switch {
+	case opts.Router == nil:
+		return nil, errors.New("server: no router")
+	case opts.Validator == nil:
+		return nil, errors.New("server: no validator")
+	case opts.Auth == nil:
+		return nil, errors.New("server: no authenticator")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 100 << 20
+	}
+	s := &Server{opts: opts, mux: http.NewServeMux()}
+	// ServeMux matches patterns segment by segment on the escaped path, so
+	// an ARN's %2F stays inside {modelId}; PathValue returns it decoded.
+	s.mux.Handle("POST /model/{modelId}/converse", s.operation("Converse", s.converse))
+	s.mux.Handle("POST /model/{modelId}/converse-stream", s.operation("ConverseStream", s.converseStream))
+	s.mux.Handle("POST /model/{modelId}/count-tokens", s.operation("CountTokens", s.countTokens))
+	for _, op := range []string{"invoke", "invoke-with-response-stream", "invoke-with-bidirectional-stream"} {
+		s.mux.Handle("POST /model/{modelId}/"+op, s.operation(op, s.notImplemented))
+	}
+	s.mux.HandleFunc("/", s.unknownOperation)
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-amzn-RequestId", newRequestID())
+	s.mux.ServeHTTP(w, r)
+}
+
+// request is what every operation handler receives.
+type request struct {
+	modelID   string
+	body      []byte
+	principal *auth.Principal
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, req *request) error
+
+// operation wraps a handler with what every operation shares: reading the
+// bounded body, authentication, the per-model access check, error writing
+// and the request log line.
+func (s *Server) operation(name string, h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rw := &statusWriter{ResponseWriter: w}
+		err := s.serveOperation(rw, r, h)
+		if err != nil {
+			s.writeError(rw, r, err)
+		}
+		attrs := []any{
+			"op", name, "model", r.PathValue("modelId"), "status", rw.status(),
+			"ms", time.Since(start).Milliseconds(), "id", w.Header().Get("x-amzn-RequestId"),
+		}
+		if err != nil {
+			ex := exceptionOf(err)
+			attrs = append(attrs, "error", ex.Type)
+			if ex.Type == wire.InternalServerException {
+				attrs = append(attrs, "cause", err.Error())
+			}
+		}
+		s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
+	})
+}
+
+func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handler) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return wire.Errorf(wire.ValidationException, "The request body is larger than %d bytes. Send large media through s3Location instead of inline bytes.", tooLarge.Limit)
+		}
+		return wire.Errorf(wire.SerializationException, "The request body could not be read completely.")
+	}
+	principal, err := s.opts.Auth.Authenticate(r, body)
+	if err != nil {
+		return err
+	}
+	modelID := r.PathValue("modelId")
+	if !principal.Allows(modelID) {
+		return wire.Errorf(wire.AccessDeniedException, "You don't have access to the model with the specified model ID. Principal %q may call only: %v.", principal.Name, principal.Models)
+	}
+	return h(w, r, &request{modelID: modelID, body: body, principal: principal})
+}
+
+func (s *Server) call(req *request, decoded *wire.ConverseRequest) *provider.Call {
+	decoded.ModelID = req.modelID
+	return &provider.Call{ModelID: req.modelID, Request: decoded, Raw: req.body, Principal: req.principal.Name}
+}
+
+func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) error {
+	var in wire.ConverseRequest
+	if err := wire.Decode(req.body, &in); err != nil {
+		return err
+	}
+	in.ModelID = req.modelID
+	if err := s.opts.Validator.Converse(&in, false); err != nil {
+		return err
+	}
+	out, err := s.opts.Router.Converse(r.Context(), s.call(req, &in))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// converseStream answers with an event stream. A failure before the first
+// event is an ordinary HTTP error, as on Bedrock; after it, an exception
+// frame ends the stream.
+func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *request) error {
+	var in wire.ConverseRequest
+	if err := wire.Decode(req.body, &in); err != nil {
+		return err
+	}
+	in.ModelID = req.modelID
+	if err := s.opts.Validator.Converse(&in, true); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var ew *eventstream.Writer
+	for ev, err := range s.opts.Router.ConverseStream(ctx, s.call(req, &in)) {
+		if err != nil {
+			if ew == nil {
+				return err
+			}
+			ex := exceptionOf(err)
+			s.logStreamError(r, err, ex)
+			if werr := ew.WriteException(ex); werr != nil {
+				s.logStreamError(r, werr, nil)
+			}
+			return nil
+		}
+		if ew == nil {
+			h := w.Header()
+			h.Set("Content-Type", "application/vnd.amazon.eventstream")
+			w.WriteHeader(http.StatusOK)
+			ew = eventstream.NewWriter(w, http.NewResponseController(w).Flush)
+		}
+		if err := ew.WriteEvent(ev); err != nil {
+			// The client is gone; leaving the loop stops the provider.
+			s.logStreamError(r, err, nil)
+			return nil
+		}
+	}
+	if ew == nil {
+		return errors.New("provider ended the stream without any event")
+	}
+	return nil
+}
+
+func (s *Server) logStreamError(r *http.Request, err error, ex *wire.Exception) {
+	attrs := []slog.Attr{slog.String("model", r.PathValue("modelId")), slog.String("cause", err.Error())}
+	if ex != nil {
+		attrs = append(attrs, slog.String("error", ex.Type))
+	}
+	s.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "stream ended early", attrs...)
+}
+
+func (s *Server) countTokens(w http.ResponseWriter, r *http.Request, req *request) error {
+	var in wire.CountTokensRequest
+	if err := wire.Decode(req.body, &in); err != nil {
+		return err
+	}
+	in.ModelID = req.modelID
+	if err := s.opts.Validator.CountTokens(&in); err != nil {
+		return err
+	}
+	out, err := s.opts.Router.CountTokens(r.Context(), req.modelID, in.Input)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) notImplemented(w http.ResponseWriter, r *http.Request, req *request) error {
+	return wire.Errorf(wire.ValidationException, "converse does not serve %s yet: use Converse or ConverseStream for model %s.", r.URL.EscapedPath(), req.modelID)
+}
+
+// unknownOperation answers every request no operation matches, as the AWS
+// front end does.
+func (s *Server) unknownOperation(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, wire.Errorf(wire.UnknownOperationException,
+		"No Bedrock Runtime operation matches %s %s. converse serves POST /model/{modelId}/converse, /converse-stream and /count-tokens.",
+		r.Method, r.URL.EscapedPath()))
+}
+
+func slogAttrs(kv []any) []slog.Attr {
+	out := make([]slog.Attr, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, slog.Any(kv[i].(string), kv[i+1]))
+	}
+	return out
+}
