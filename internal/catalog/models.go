@@ -1,0 +1,129 @@
+package catalog
+
+// Sources cited below:
+//
+//	[features] AWS User Guide "Supported models and model features" (Converse API),
+//	           docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-supported-models-features.html,
+//	           as linked from run-llama/llama_index #19655; read through issue threads, not live.
+//	[ids]      AWS User Guide "Amazon Bedrock base model IDs",
+//	           docs.aws.amazon.com/bedrock/latest/userguide/model-ids.html.
+//	[cache]    digest §11.2 (AWS "Prompt caching" page, two copies): minimum tokens, 1h TTL,
+//	           Nova caches system and messages only.
+//	[seed]     shared seed 002 (Spring AI docs): Nova rejects tool cache points.
+//	[obs]      issue threads named inline.
+//
+// Maximum output tokens are the model cards' figures (weak: not re-read here).
+
+func claude(id, name string, minCache, maxOut int, ttl1h, reasoning bool) Model {
+	return Model{
+		ID: id, Provider: "anthropic", Family: "claude", Name: name,
+		Streaming: true, Tools: true, StreamingTools: true, ToolChoiceAny: true, ToolChoiceTool: true,
+		Images: true, Documents: true, Reasoning: reasoning,
+		CacheSystem: minCache > 0, CacheMessages: minCache > 0, CacheTools: minCache > 0,
+		MinCacheTokens: minCache, CacheTTL1h: ttl1h, MaxOutputTokens: maxOut,
+		Source: "[features] Anthropic Claude rows; [cache] minimum tokens and TTL; [ids]",
+	}
+}
+
+func nova(id, name string, images, video, docs bool, maxOut int) Model {
+	return Model{
+		ID: id, Provider: "amazon", Family: "nova", Name: name,
+		// [features]: Nova supports tool use with toolChoice auto; any/tool
+		// rejected per bedrock-access-gateway #92 (toolChoice.any).
+		Streaming: true, Tools: true, StreamingTools: true,
+		Images: images, Documents: docs, Video: video,
+		// [cache] + [seed]: system and messages only, no tool cache points.
+		CacheSystem: true, CacheMessages: true, MinCacheTokens: 1000,
+		MaxOutputTokens: maxOut,
+		Source:          "[features] Amazon Nova rows; [cache] Nova; [seed] no tool caching; [obs] bedrock-access-gateway #92",
+	}
+}
+
+func textOnly(provider, family, id, name string, tools, streamTools bool, maxOut int, src string) Model {
+	return Model{
+		ID: id, Provider: provider, Family: family, Name: name,
+		Streaming: true, Tools: tools, StreamingTools: streamTools, MaxOutputTokens: maxOut,
+		Source: src,
+	}
+}
+
+var builtin = []Model{
+	// Anthropic Claude. [features]: tools, toolChoice any/tool, images, documents.
+	claude("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", 0, 4096, false, false),
+	claude("anthropic.claude-3-sonnet-20240229-v1:0", "Claude 3 Sonnet", 0, 4096, false, false),
+	claude("anthropic.claude-3-opus-20240229-v1:0", "Claude 3 Opus", 0, 4096, false, false),
+	claude("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", 0, 8192, false, false),
+	claude("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", 1024, 8192, false, false),
+	claude("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", 2048, 8192, false, false),
+	claude("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", 1024, 64000, false, true),
+	claude("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", 1024, 64000, false, true),
+	claude("anthropic.claude-opus-4-20250514-v1:0", "Claude Opus 4", 1024, 32000, false, true),
+	claude("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", 1024, 32000, false, true),
+	// [cache] conflict for Sonnet 4.5 (1,024 vs 4,096); the newer copy's 4,096 is used.
+	claude("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", 4096, 64000, true, true),
+	claude("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", 4096, 64000, true, true),
+	claude("anthropic.claude-opus-4-5-20251101-v1:0", "Claude Opus 4.5", 4096, 64000, true, true),
+	// 4.6 IDs carry no date ([cache] table; forgecode #2644: "-v1" without ":0" for Opus 4.6).
+	claude("anthropic.claude-sonnet-4-6", "Claude Sonnet 4.6", 1024, 64000, false, true),
+	claude("anthropic.claude-opus-4-6-v1", "Claude Opus 4.6", 4096, 128000, false, true),
+	// Older Claude text models: no images or documents on Converse [features].
+	{ID: "anthropic.claude-v2:1", Provider: "anthropic", Family: "claude", Name: "Claude 2.1", Streaming: true, MaxOutputTokens: 4096, Source: "[features] Claude 2.x: no tools"},
+	{ID: "anthropic.claude-instant-v1", Provider: "anthropic", Family: "claude", Name: "Claude Instant", Streaming: true, MaxOutputTokens: 4096, Source: "[features] Claude Instant: no tools"},
+
+	// Amazon Nova. [features]: Micro text only; Lite/Pro images, video, documents.
+	nova("amazon.nova-micro-v1:0", "Nova Micro", false, false, false, 10000),
+	nova("amazon.nova-lite-v1:0", "Nova Lite", true, true, true, 10000),
+	nova("amazon.nova-pro-v1:0", "Nova Pro", true, true, true, 10000),
+	nova("amazon.nova-premier-v1:0", "Nova Premier", true, true, true, 32000),
+	nova("amazon.nova-2-lite-v1:0", "Nova 2 Lite", true, true, true, 65000), // zeroclaw #8943 names Nova 2 Lite
+
+	// Amazon Titan Text: no tools, no media [features].
+	textOnly("amazon", "titan", "amazon.titan-text-express-v1", "Titan Text G1 - Express", false, false, 8192, "[features] Titan Text: no tools, no system prompt; [obs] langchain-aws #403 used it on Converse"),
+	textOnly("amazon", "titan", "amazon.titan-text-lite-v1", "Titan Text G1 - Lite", false, false, 4096, "[features] Titan Text"),
+	textOnly("amazon", "titan", "amazon.titan-text-premier-v1:0", "Titan Text Premier", false, false, 3072, "[features] Titan Text Premier"),
+
+	// AI21. [features]: Jamba 1.5 supports tool use; Jurassic-2 has no tools.
+	textOnly("ai21", "jamba", "ai21.jamba-1-5-large-v1:0", "Jamba 1.5 Large", true, true, 4096, "[features] AI21 Jamba 1.5"),
+	textOnly("ai21", "jamba", "ai21.jamba-1-5-mini-v1:0", "Jamba 1.5 Mini", true, true, 4096, "[features] AI21 Jamba 1.5"),
+	textOnly("ai21", "jurassic", "ai21.j2-ultra-v1", "Jurassic-2 Ultra", false, false, 8191, "[features] AI21 Jurassic-2: no chat tools"),
+
+	// Cohere. [features]: Command R/R+ tools, not in streaming.
+	textOnly("cohere", "command", "cohere.command-r-v1:0", "Command R", true, false, 4096, "[features] Cohere Command R: tool use, no streaming tool use"),
+	textOnly("cohere", "command", "cohere.command-r-plus-v1:0", "Command R+", true, false, 4096, "[features] Cohere Command R+"),
+	textOnly("cohere", "command", "cohere.command-text-v14", "Command", false, false, 4096, "[features] Cohere Command: no tools"),
+	textOnly("cohere", "command", "cohere.command-light-text-v14", "Command Light", false, false, 4096, "[features] Cohere Command Light"),
+
+	// Meta Llama. [features]: Llama 3.1+ tool use without streaming tool use
+	// (llama_index #19655, obot #4101); Llama 4: pi #3739.
+	textOnly("meta", "llama", "meta.llama3-8b-instruct-v1:0", "Llama 3 8B Instruct", false, false, 2048, "[features] Llama 3: no tools"),
+	textOnly("meta", "llama", "meta.llama3-70b-instruct-v1:0", "Llama 3 70B Instruct", false, false, 2048, "[features] Llama 3: no tools"),
+	textOnly("meta", "llama", "meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", true, false, 2048, "[features] Llama 3.1: tools, not streamed"),
+	textOnly("meta", "llama", "meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", true, false, 2048, "[features] Llama 3.1"),
+	textOnly("meta", "llama", "meta.llama3-1-405b-instruct-v1:0", "Llama 3.1 405B Instruct", true, false, 4096, "[features] Llama 3.1"),
+	{ID: "meta.llama3-2-11b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 3.2 11B Vision", Streaming: true, Tools: true, Images: true, MaxOutputTokens: 2048, Source: "[features] Llama 3.2 vision: images"},
+	{ID: "meta.llama3-2-90b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 3.2 90B Vision", Streaming: true, Tools: true, Images: true, MaxOutputTokens: 2048, Source: "[features] Llama 3.2 vision: images"},
+	textOnly("meta", "llama", "meta.llama3-2-1b-instruct-v1:0", "Llama 3.2 1B Instruct", true, false, 2048, "[features] Llama 3.2"),
+	textOnly("meta", "llama", "meta.llama3-2-3b-instruct-v1:0", "Llama 3.2 3B Instruct", true, false, 2048, "[features] Llama 3.2"),
+	textOnly("meta", "llama", "meta.llama3-3-70b-instruct-v1:0", "Llama 3.3 70B Instruct", true, false, 2048, "[features] Llama 3.3; langchain-aws #355"),
+	{ID: "meta.llama4-maverick-17b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 4 Maverick", Streaming: true, Tools: true, Images: true, MaxOutputTokens: 8192, Source: "[obs] earendil-works/pi #3739: tools on Converse only"},
+	{ID: "meta.llama4-scout-17b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 4 Scout", Streaming: true, Tools: true, Images: true, MaxOutputTokens: 8192, Source: "[obs] earendil-works/pi #3739"},
+
+	// Mistral. [features]: Large (2402) and Large 2 tool use; 7B/8x7B none.
+	textOnly("mistral", "mistral", "mistral.mistral-7b-instruct-v0:2", "Mistral 7B Instruct", false, false, 8192, "[features] Mistral 7B: no system prompt, no tools"),
+	textOnly("mistral", "mistral", "mistral.mixtral-8x7b-instruct-v0:1", "Mixtral 8x7B Instruct", false, false, 4096, "[features] Mixtral: no tools"),
+	textOnly("mistral", "mistral", "mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", true, false, 8192, "[features] Mistral Large: tools, not streamed"),
+	textOnly("mistral", "mistral", "mistral.mistral-large-2407-v1:0", "Mistral Large 2 (24.07)", true, false, 8192, "[features] Mistral Large 2"),
+	textOnly("mistral", "mistral", "mistral.mistral-small-2402-v1:0", "Mistral Small (24.02)", true, false, 8192, "[features] Mistral Small"),
+	{ID: "mistral.pixtral-large-2502-v1:0", Provider: "mistral", Family: "mistral", Name: "Pixtral Large", Streaming: true, Tools: true, StreamingTools: true, Images: true, Documents: true, MaxOutputTokens: 8192, Source: "[features] Pixtral Large"},
+
+	// DeepSeek. [features]: R1 reasoning, no tools (obot #4101 mentions DeepSeek without streamed tools).
+	{ID: "deepseek.r1-v1:0", Provider: "deepseek", Family: "deepseek", Name: "DeepSeek-R1", Streaming: true, Reasoning: true, MaxOutputTokens: 32768, Source: "[features] DeepSeek-R1: no tools"},
+	textOnly("deepseek", "deepseek", "deepseek.v3-v1:0", "DeepSeek-V3.1", true, false, 8192, "[features] DeepSeek-V3.1"),
+
+	// Others seen in reports.
+	textOnly("writer", "palmyra", "writer.palmyra-x5-v1:0", "Palmyra X5", true, false, 8192, "[obs] strands harness-sdk #393: tools not in streaming mode"),
+	textOnly("qwen", "qwen", "qwen.qwen3-coder-480b-a35b-v1:0", "Qwen3 Coder 480B", true, true, 65536, "[obs] earendil-works/pi #4993 (model ID)"),
+	textOnly("qwen", "qwen", "qwen.qwen3-235b-a22b-2507-v1:0", "Qwen3 235B", true, true, 65536, "[obs] earendil-works/pi #4993 (model ID)"),
+	{ID: "openai.gpt-oss-120b-1:0", Provider: "openai", Family: "gpt-oss", Name: "gpt-oss-120b", Tools: true, Reasoning: true, MaxOutputTokens: 32768, Source: "[obs] llama_index #19655, bedrock-client-for-mac #112: not streamable"},
+	{ID: "openai.gpt-oss-20b-1:0", Provider: "openai", Family: "gpt-oss", Name: "gpt-oss-20b", Tools: true, Reasoning: true, MaxOutputTokens: 32768, Source: "[obs] llama_index #19655"},
+}
