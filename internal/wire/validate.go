@@ -145,14 +145,14 @@ const nullValue = "\x00null"
 // sensitive, so values are not echoed (Coral prints "Value at" for them).
 func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 	sens = sens || n.sensitive
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
 	switch n.kind {
 	case kindStruct, kindUnion:
-		for v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				return
-			}
-			v = v.Elem()
-		}
 		var set []string
 		for _, f := range n.fields {
 			fv := v.Field(f.index)
@@ -238,9 +238,6 @@ func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 			c.add("", false, path, "Member must have length less than or equal to "+num(*n.max))
 		}
 	case kindInt, kindFloat:
-		for v.Kind() == reflect.Pointer {
-			v = v.Elem()
-		}
 		var f float64
 		var shown string
 		if n.kind == kindInt {
