@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-type queryPair struct{ key, value string }
+type queryPair struct{ key, value, raw string }
 
 // queryPairs is the decoded query string in its original order.
 type queryPairs []queryPair
@@ -36,7 +36,7 @@ func parseQuery(raw string) (queryPairs, error) {
 		if err1 != nil || err2 != nil {
 			return nil, incomplete("The query string is not valid percent-encoding.")
 		}
-		q = append(q, queryPair{dk, dv})
+		q = append(q, queryPair{dk, dv, seg})
 	}
 	return q, nil
 }
@@ -54,6 +54,23 @@ func (q queryPairs) get(key string) (string, int) {
 		}
 	}
 	return v, n
+}
+
+// checkCanonical rejects a query whose parameters are not sent in the
+// canonical encoding. Decoding and re-encoding would otherwise let %3a and
+// %3A (or + and %20) stand for each other, so a verified request's bytes
+// would not be exactly the signed ones.
+func (q queryPairs) checkCanonical() error {
+	for _, p := range q {
+		var b strings.Builder
+		escape(&b, p.key, false)
+		b.WriteByte('=')
+		escape(&b, p.value, false)
+		if raw := p.raw; raw != b.String() && raw+"=" != b.String() {
+			return incomplete("The query parameter %.64q is not sent in SigV4 canonical encoding: encode every byte outside A-Z a-z 0-9 - _ . ~ as %%XX with upper-case hex (a space as %%20).", p.key)
+		}
+	}
+	return nil
 }
 
 // canonical writes the canonical query string: each name and value
@@ -75,7 +92,7 @@ func (q queryPairs) canonical(b *strings.Builder, presigned, redact bool) {
 		var kb, vb strings.Builder
 		escape(&kb, p.key, false)
 		escape(&vb, v, false)
-		enc = append(enc, queryPair{kb.String(), vb.String()})
+		enc = append(enc, queryPair{key: kb.String(), value: vb.String()})
 	}
 	slices.SortFunc(enc, func(a, b queryPair) int {
 		return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.value, b.value))

@@ -413,6 +413,9 @@ func (v *Verifier) verifyQuery(r *http.Request, body []byte, query queryPairs) (
 // finish checks time and key, then rebuilds the canonical request and
 // compares signatures.
 func (v *Verifier) finish(r *http.Request, body []byte, query queryPairs, s *sigv4, token bool) (*Identity, error) {
+	if err := query.checkCanonical(); err != nil {
+		return nil, err
+	}
 	if err := v.checkTime(s); err != nil {
 		return nil, err
 	}
@@ -506,11 +509,7 @@ func (c canonicalInput) build(payload string, redact bool) (string, error) {
 	b.Grow(512)
 	b.WriteString(c.r.Method)
 	b.WriteByte('\n')
-	path := c.r.URL.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	escape(&b, path, true)
+	escape(&b, requestPath(c.r), true)
 	b.WriteByte('\n')
 	c.query.canonical(&b, c.s.presigned, redact)
 	b.WriteByte('\n')
@@ -545,6 +544,23 @@ func (c canonicalInput) build(payload string, redact bool) (string, error) {
 	b.WriteByte('\n')
 	b.WriteString(payload)
 	return b.String(), nil
+}
+
+// requestPath is the path exactly as the client sent it: from the request
+// target when the server recorded it (so that, say, "%22" and a raw '"' do
+// not verify alike), else the escaped path.
+func requestPath(r *http.Request) string {
+	p := r.RequestURI
+	if strings.HasPrefix(p, "/") {
+		if i := strings.IndexByte(p, '?'); i >= 0 {
+			p = p[:i]
+		}
+		return p
+	}
+	if p = r.URL.EscapedPath(); p == "" {
+		p = "/"
+	}
+	return p
 }
 
 // stripExcessSpaces collapses runs of spaces to one and trims spaces at both
