@@ -26,13 +26,15 @@ import (
 // quotes, '=', non-printable characters or (values) ':', then Go-quoted; other header types are written as
 // type:value (int32:40972, bool:true, timestamp:8675309, uuid:…,
 // bytes:<base64>). A payload that is not JSON is written as bytes:<Go-quoted>;
-// an empty payload is omitted. An error from msgs stops the dump and is
-// returned.
+// an empty payload is omitted. An error from msgs ends the dump (after
+// the lines before it) and is returned.
 func Dump(w io.Writer, msgs iter.Seq2[eventstream.Message, error]) error {
 	bw := bufio.NewWriter(w)
 	var line bytes.Buffer
 	for msg, err := range msgs {
 		if err != nil {
+			// Keep the lines so far: they show where the stream broke.
+			_ = bw.Flush()
 			return fmt.Errorf("dump: %w", err)
 		}
 		line.Reset()
