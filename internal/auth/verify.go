@@ -96,11 +96,17 @@ func (v *Verifier) Authenticate(r *http.Request, body []byte) (*Principal, error
 
 // Verify is Authenticate returning the whole Identity.
 func (v *Verifier) Verify(r *http.Request, body []byte) (*Identity, error) {
+	authz := r.Header.Values("Authorization")
 	query, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
+		// The query matters only to SigV4; an API key still works.
+		if len(authz) == 1 {
+			if scheme, rest, _ := strings.Cut(strings.TrimLeft(authz[0], " \t"), " "); strings.EqualFold(scheme, "Bearer") {
+				return v.verifyBearer(rest)
+			}
+		}
 		return nil, err
 	}
-	authz := r.Header.Values("Authorization")
 	_, n := query.get("X-Amz-Algorithm")
 	inQuery := n > 0
 	switch {
