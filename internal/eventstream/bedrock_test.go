@@ -3,6 +3,7 @@ package eventstream
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -155,5 +156,36 @@ func TestDumpVectors(t *testing.T) {
 	}
 	if got, want := bytes.Count(b.Bytes(), []byte("\n")), 7; got != want {
 		t.Errorf("dumped %d lines before the error, want %d", got, want)
+	}
+}
+
+func TestDumpEventsError(t *testing.T) {
+	start := &wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}}
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"exception", wire.Errorf(wire.ThrottlingException, "Too many requests"),
+			`:exception-type=throttlingException :content-type=application/json :message-type=exception {"message":"Too many requests"}`},
+		{"unclassified", errors.New("secret upstream detail"),
+			`:exception-type=internalServerException :content-type=application/json :message-type=exception {"message":"The server encountered an internal error while processing the request."}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seq := func(yield func(*wire.StreamEvent, error) bool) {
+				if yield(start, nil) {
+					yield(nil, tt.err)
+				}
+			}
+			var b bytes.Buffer
+			if err := DumpEvents(&b, seq); err != nil {
+				t.Fatal(err)
+			}
+			want := ":event-type=messageStart :content-type=application/json :message-type=event {\"role\":\"assistant\"}\n" + tt.want + "\n"
+			if diff := cmp.Diff(want, b.String()); diff != "" {
+				t.Errorf("dump (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -22,7 +22,7 @@ const DefaultMaxMessageBytes = 24 << 20
 // ReadOptions configures Read and Events. The zero value means defaults.
 type ReadOptions struct {
 	// MaxMessageBytes bounds one message, prelude and CRCs included; zero
-	// means DefaultMaxMessageBytes.
+	// (or less) means DefaultMaxMessageBytes.
 	MaxMessageBytes int
 }
 

@@ -50,8 +50,10 @@ const (
 const frameOverhead = 16
 
 // Writer writes ConverseStream frames to an HTTP response body, flushing after
-// each one so the client sees every event as it happens. A Writer is not safe
-// for concurrent use.
+// each one so the client sees every event as it happens. A frame over
+// MaxFrameBytes is refused with ErrFrameTooLarge before anything is written.
+// Once a write or flush fails, every later call returns that failure, since the
+// body may end in a partial frame. A Writer is not safe for concurrent use.
 type Writer struct {
 	w     io.Writer
 	flush func() error
