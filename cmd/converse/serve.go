@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,10 +10,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/conversekit/converse/internal/auth"
+	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/config"
 	"github.com/conversekit/converse/internal/provider/builtin"
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/server"
@@ -21,21 +26,27 @@ import (
 )
 
 type serveFlags struct {
-	addr      string
-	tlsCert   string
-	tlsKey    string
-	ttft      time.Duration
-	tps       float64
-	logFormat string
+	config     string
+	addr       string
+	tlsCert    string
+	tlsKey     string
+	tlsDevCert string
+	noAuth     bool
+	ttft       time.Duration
+	tps        float64
+	logFormat  string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f serveFlags
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address `host:port`")
+	fs.StringVar(&f.config, "config", "", "YAML configuration `file` (keys, TLS, pacing); none: development defaults")
+	fs.StringVar(&f.addr, "addr", "", "listen address `host:port` (default 127.0.0.1:8080, or the config's listen)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `file` (needs -tls-key)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key `file` for -tls-cert")
+	fs.StringVar(&f.tlsDevCert, "tls-dev-cert", "", "serve HTTPS with a generated self-signed certificate, written to `file` for clients to trust")
+	fs.BoolVar(&f.noAuth, "insecure-no-auth", false, "accept every request without checking signatures or keys (logs a warning)")
 	fs.DurationVar(&f.ttft, "builtin-ttft", 300*time.Millisecond, "built-in model: time to first token")
 	fs.Float64Var(&f.tps, "builtin-tps", 60, "built-in model: output tokens per second (0: no pacing)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
@@ -45,17 +56,38 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 
 	logger, err := newLogger(stderr, f.logFormat)
 	if err != nil {
 		return err
 	}
+	cfg := &config.Config{}
+	if f.config != "" {
+		if cfg, err = config.Load(f.config); err != nil {
+			return err
+		}
+	}
+	if !set["addr"] {
+		f.addr = cmp.Or(cfg.Listen, "127.0.0.1:8080")
+	}
+	if !set["tls-cert"] && !set["tls-key"] {
+		f.tlsCert, f.tlsKey = cfg.TLS.Cert, cfg.TLS.Key
+	}
+	if !set["builtin-ttft"] && cfg.Builtin.TimeToFirstToken != nil {
+		f.ttft = *cfg.Builtin.TimeToFirstToken
+	}
+	if !set["builtin-tps"] && cfg.Builtin.TokensPerSecond != nil {
+		f.tps = *cfg.Builtin.TokensPerSecond
+	}
+
 	tok, err := tokens.New()
 	if err != nil {
 		return fmt.Errorf("load tokenizer: %w", err)
 	}
 	model := builtin.New(builtin.Options{Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps})
-	rt, err := router.New(router.Options{Default: model, Tokens: tok})
+	rt, err := router.New(router.Options{Default: model, Tokens: tok, Catalog: catalog.New()})
 	if err != nil {
 		return err
 	}
@@ -63,41 +95,92 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("build validator: %w", err)
 	}
-	verifier, err := auth.New(auth.DevOptions())
+	authn, authNote, err := authenticator(cfg, f.noAuth)
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Router: rt, Validator: validator, Auth: verifier, Logger: logger})
+	if f.noAuth {
+		logger.Warn("authentication is off (-insecure-no-auth): anyone who can reach this port can call every model")
+	}
+	srv, err := server.New(server.Options{Router: rt, Validator: validator, Auth: authn, Logger: logger})
 	if err != nil {
 		return err
 	}
 
-	var tlsConfig *tls.Config
-	scheme := "http"
-	if f.tlsCert != "" || f.tlsKey != "" {
-		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
-		if err != nil {
-			return fmt.Errorf("load TLS certificate: %w", err)
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		scheme = "https"
+	tlsConfig, tlsNote, err := tlsSetup(f)
+	if err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return err
 	}
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
 	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
-	fmt.Fprintf(stdout, `converse %s listening on %s (built-in model answers every model ID)
-
-Call it with the development key (signatures are verified):
-  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
-  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s
-`, version(), endpoint, endpoint)
+	fmt.Fprintf(stdout, "converse %s listening on %s (built-in model answers every catalogue model ID)\n\n%s\n  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n%s",
+		version(), endpoint, authNote, endpoint, tlsNote)
 	err = server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, 30*time.Second)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// authenticator builds the request verifier: the config's principals, or
+// the development key test/test when the config has none.
+func authenticator(cfg *config.Config, noAuth bool) (server.Authenticator, string, error) {
+	if noAuth {
+		return auth.Open{}, "Authentication is OFF: any credentials (or none) are accepted.", nil
+	}
+	if len(cfg.Auth.Principals) == 0 {
+		v, err := auth.New(auth.DevOptions())
+		if err != nil {
+			return nil, "", err
+		}
+		return v, "Call it with the development key (signatures are verified):\n  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1", nil
+	}
+	opts := auth.Options{MaxSkew: cfg.Auth.MaxSkew}
+	var names []string
+	for _, p := range cfg.Auth.Principals {
+		opts.Principals = append(opts.Principals, auth.Principal{Name: p.Name, Models: p.Models})
+		for _, k := range p.AccessKeys {
+			opts.AccessKeys = append(opts.AccessKeys, auth.AccessKey{ID: k.ID, Secret: auth.Secret(k.Secret), Principal: p.Name})
+		}
+		for _, k := range p.APIKeys {
+			opts.APIKeys = append(opts.APIKeys, auth.APIKey{Key: auth.Secret(k), Principal: p.Name})
+		}
+		names = append(names, p.Name)
+	}
+	v, err := auth.New(opts)
+	if err != nil {
+		return nil, "", fmt.Errorf("auth config: %w", err)
+	}
+	return v, "Principals: " + strings.Join(names, ", ") + " (SigV4 access keys and Bedrock API keys from the config).", nil
+}
+
+func tlsSetup(f serveFlags) (*tls.Config, string, error) {
+	switch {
+	case f.tlsDevCert != "":
+		cert, pemBytes, err := server.DevCertificate(nil, time.Now())
+		if err != nil {
+			return nil, "", err
+		}
+		if err := os.WriteFile(f.tlsDevCert, pemBytes, 0o644); err != nil {
+			return nil, "", fmt.Errorf("write development certificate: %w", err)
+		}
+		note := fmt.Sprintf("  export AWS_CA_BUNDLE=%s NODE_EXTRA_CA_CERTS=%s   # trust the development certificate\n", f.tlsDevCert, f.tlsDevCert)
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, note, nil
+	case f.tlsCert != "" || f.tlsKey != "":
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return nil, "", fmt.Errorf("load TLS certificate: %w", err)
+		}
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, "", nil
+	}
+	return nil, "", nil
 }
 
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {

@@ -20,10 +20,10 @@ const module = "github.com/conversekit/converse"
 // a trailing /... matches the subtree) from importing anything matching
 // one of deny. allowStd restricts them to the standard library.
 type rule struct {
-	pkg      string
-	deny     []string
-	stdOnly  bool
-	why      string
+	pkg     string
+	deny    []string
+	stdOnly bool
+	why     string
 }
 
 var rules = []rule{

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"iter"
 
+	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
@@ -18,6 +19,9 @@ type Options struct {
 	Default provider.Provider
 	// Tokens counts prompt tokens for CountTokens when the backend cannot.
 	Tokens *tokens.Counter
+	// Catalog knows the Bedrock model IDs and what each model accepts. A
+	// model ID it does not know is refused as Bedrock refuses it.
+	Catalog *catalog.Catalog
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
@@ -33,31 +37,61 @@ func New(opts Options) (*Router, error) {
 	if opts.Tokens == nil {
 		return nil, errors.New("router: no token counter")
 	}
+	if opts.Catalog == nil {
+		return nil, errors.New("router: no model catalogue")
+	}
 	return &Router{opts: opts}, nil
 }
 
 // resolve picks the provider for a call and fills in the upstream model.
-func (r *Router) resolve(c *provider.Call) provider.Provider {
+// With no route configured, every catalogue model goes to the default
+// provider and anything else is an invalid model identifier, so a typo
+// fails here as it would on AWS.
+func (r *Router) resolve(c *provider.Call) (provider.Provider, catalog.Model, error) {
+	m, ok := r.opts.Catalog.Lookup(c.ModelID)
+	if !ok {
+		return nil, m, catalog.UnknownModel(c.ModelID)
+	}
 	if c.UpstreamModel == "" {
 		c.UpstreamModel = c.ModelID
 	}
-	return r.opts.Default
+	return r.opts.Default, m, nil
 }
 
 // Converse answers a Converse call.
 func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
-	return r.resolve(c).Converse(ctx, c)
+	p, m, err := r.resolve(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.opts.Catalog.CheckCapabilities(m, c.Request); err != nil {
+		return nil, err
+	}
+	return p.Converse(ctx, c)
 }
 
 // ConverseStream answers a ConverseStream call.
 func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
-	return r.resolve(c).ConverseStream(ctx, c)
+	p, m, err := r.resolve(c)
+	if err == nil {
+		err = r.opts.Catalog.CheckCapabilities(m, c.Request)
+	}
+	if err == nil {
+		err = r.opts.Catalog.CheckStream(m, c.Request)
+	}
+	if err != nil {
+		return func(yield func(*wire.StreamEvent, error) bool) { yield(nil, err) }
+	}
+	return p.ConverseStream(ctx, c)
 }
 
 // CountTokens counts the prompt tokens of a CountTokens input, asking the
 // backend when it can count for itself.
 func (r *Router) CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (*wire.CountTokensResponse, error) {
-	p := r.resolve(&provider.Call{ModelID: modelID})
+	p, _, err := r.resolve(&provider.Call{ModelID: modelID})
+	if err != nil {
+		return nil, err
+	}
 	if tc, ok := p.(provider.TokenCounter); ok {
 		n, err := tc.CountTokens(ctx, modelID, in)
 		if err != nil {

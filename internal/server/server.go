@@ -15,6 +15,7 @@ import (
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/eventstream"
+	"github.com/conversekit/converse/internal/media"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -139,10 +140,19 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 		return err
 	}
 	modelID := r.PathValue("modelId")
-	if !principal.Allows(modelID) {
-		return wire.Errorf(wire.AccessDeniedException, "You don't have access to the model with the specified model ID. Principal %q may call only: %v.", principal.Name, principal.Models)
+	if err := principal.Authorize(modelID); err != nil {
+		return err
 	}
 	return h(w, r, &request{modelID: modelID, body: body, principal: principal})
+}
+
+// validate applies the checks that need no model knowledge: the API model's
+// constraints, the service's conversation rules, and the attached bytes.
+func (s *Server) validate(in *wire.ConverseRequest, stream bool) error {
+	if err := s.opts.Validator.Converse(in, stream); err != nil {
+		return err
+	}
+	return media.Check(in)
 }
 
 func (s *Server) call(req *request, decoded *wire.ConverseRequest) *provider.Call {
@@ -156,7 +166,7 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) 
 		return err
 	}
 	in.ModelID = req.modelID
-	if err := s.opts.Validator.Converse(&in, false); err != nil {
+	if err := s.validate(&in, false); err != nil {
 		return err
 	}
 	out, err := s.opts.Router.Converse(r.Context(), s.call(req, &in))
@@ -175,7 +185,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 		return err
 	}
 	in.ModelID = req.modelID
-	if err := s.opts.Validator.Converse(&in, true); err != nil {
+	if err := s.validate(&in, true); err != nil {
 		return err
 	}
 	ctx := r.Context()

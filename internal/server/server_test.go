@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/conversekit/converse/internal/auth"
+	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
 	"github.com/conversekit/converse/internal/router"
@@ -78,7 +79,7 @@ func counter(t testing.TB) *tokens.Counter {
 func start(t testing.TB, wrap func(server.Router) server.Router) string {
 	t.Helper()
 	tok := counter(t)
-	rt, err := router.New(router.Options{Default: builtin.New(builtin.Options{Tokens: tok}), Tokens: tok})
+	rt, err := router.New(router.Options{Default: builtin.New(builtin.Options{Tokens: tok}), Tokens: tok, Catalog: catalog.New()})
 	if err != nil {
 		t.Fatal(err)
 	}

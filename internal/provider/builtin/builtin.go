@@ -44,53 +44,92 @@ var _ provider.Provider = (*Model)(nil)
 // reply is the model's whole answer, computed before anything is sent so
 // that Converse and ConverseStream report the same content and usage.
 type reply struct {
-	chunks       []string // word-sized pieces of the one text block
+	blocks       []replyBlock
 	stop         wire.StopReason
 	inputTokens  int
 	outputTokens int
 }
 
-func (r *reply) text() string { return strings.Join(r.chunks, "") }
+// replyBlock is one content block: text in word-sized pieces, or a tool call
+// whose input JSON streams in pieces.
+type replyBlock struct {
+	chunks  []string
+	toolUse *wire.ToolUseBlock
+}
+
+func (b *replyBlock) text() string { return strings.Join(b.chunks, "") }
 
 func (m *Model) reply(req *wire.ConverseRequest) reply {
 	r := reply{stop: wire.StopReasonEndTurn}
 	r.inputTokens = m.opts.Tokens.Converse(tokens.FromRequest(req)).Total
+	if calls := toolCalls(req); len(calls) > 0 {
+		r.stop = wire.StopReasonToolUse
+		for i := range calls {
+			c := &calls[i]
+			r.blocks = append(r.blocks, replyBlock{toolUse: c, chunks: splitRunes(string(c.Input), 16)})
+			r.outputTokens += m.opts.Tokens.Text(c.Name) + m.opts.Tokens.Text(string(c.Input))
+		}
+		return r
+	}
+	text, ok := toolResultAnswer(req)
+	if !ok {
+		text = answerText(req)
+	}
+	chunks, stop := m.cut(splitWords(text), req.InferenceConfig)
+	r.stop = stop
+	if len(chunks) > 0 {
+		r.blocks = append(r.blocks, replyBlock{chunks: chunks})
+		r.outputTokens = m.opts.Tokens.Text(strings.Join(chunks, ""))
+	}
+	return r
+}
+
+// cut applies maxTokens and stopSequences to the answer's pieces.
+func (m *Model) cut(pieces []string, ic *wire.InferenceConfiguration) ([]string, wire.StopReason) {
 	budget := -1
 	var stops []string
-	if ic := req.InferenceConfig; ic != nil {
+	if ic != nil {
 		if ic.MaxTokens != nil {
 			budget = *ic.MaxTokens
 		}
 		stops = ic.StopSequences
 	}
-
+	var out []string
 	var sofar strings.Builder
 	used := 0
-	for _, chunk := range splitWords(answerText(req)) {
+	for _, chunk := range pieces {
 		n := m.opts.Tokens.Text(chunk)
 		if budget >= 0 && used+n > budget {
 			// Fit what still fits of this word, as a model stops mid-word.
-			chunk = m.fit(chunk, budget-used)
-			if chunk != "" {
-				r.chunks = append(r.chunks, chunk)
-				sofar.WriteString(chunk)
+			if chunk = m.fit(chunk, budget-used); chunk != "" {
+				out = append(out, chunk)
 			}
-			r.stop = wire.StopReasonMaxTokens
-			break
+			return out, wire.StopReasonMaxTokens
 		}
 		sofar.WriteString(chunk)
 		if cut, ok := stopAt(sofar.String(), stops); ok {
 			// Keep only what precedes the stop sequence, as Bedrock does;
 			// the sequence may have started in an earlier piece.
-			r.chunks = splitWords(sofar.String()[:cut])
-			r.stop = wire.StopReasonStopSequence
-			break
+			return splitWords(sofar.String()[:cut]), wire.StopReasonStopSequence
 		}
-		r.chunks = append(r.chunks, chunk)
+		out = append(out, chunk)
 		used += n
 	}
-	r.outputTokens = m.opts.Tokens.Text(r.text())
-	return r
+	return out, wire.StopReasonEndTurn
+}
+
+// splitRunes cuts s into pieces of at most n runes, never inside a rune.
+func splitRunes(s string, n int) []string {
+	var out []string
+	r := []rune(s)
+	for len(r) > n {
+		out = append(out, string(r[:n]))
+		r = r[n:]
+	}
+	if len(r) > 0 {
+		out = append(out, string(r))
+	}
+	return out
 }
 
 // fit returns the longest prefix of word that costs at most n tokens.
@@ -176,9 +215,13 @@ func (m *Model) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseR
 	if err := pause(ctx, m.opts.TimeToFirstToken+m.tokenDelay(r.outputTokens)); err != nil {
 		return nil, err
 	}
-	content := []wire.ContentBlock{}
-	if text := r.text(); text != "" {
-		content = append(content, wire.ContentBlock{Text: &text})
+	content := make([]wire.ContentBlock, 0, len(r.blocks))
+	for _, b := range r.blocks {
+		if b.toolUse != nil {
+			content = append(content, wire.ContentBlock{ToolUse: b.toolUse})
+		} else {
+			content = append(content, wire.ContentBlock{Text: wire.Ptr(b.text())})
+		}
 	}
 	return &wire.ConverseResponse{
 		Output:     &wire.ConverseOutput{Message: &wire.Message{Role: wire.ConversationRoleAssistant, Content: content}},
@@ -201,18 +244,8 @@ func (m *Model) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[
 		if !yield(&wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}}, nil) {
 			return
 		}
-		for _, chunk := range r.chunks {
-			if err := pause(ctx, m.tokenDelay(m.opts.Tokens.Text(chunk))); err != nil {
-				yield(nil, err)
-				return
-			}
-			delta := &wire.ContentBlockDeltaEvent{Delta: &wire.ContentBlockDelta{Text: wire.Ptr(chunk)}}
-			if !yield(&wire.StreamEvent{ContentBlockDelta: delta}, nil) {
-				return
-			}
-		}
-		if len(r.chunks) > 0 {
-			if !yield(&wire.StreamEvent{ContentBlockStop: &wire.ContentBlockStopEvent{}}, nil) {
+		for i, b := range r.blocks {
+			if !m.streamBlock(ctx, i, &b, yield) {
 				return
 			}
 		}
@@ -224,4 +257,32 @@ func (m *Model) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[
 			Metrics: &wire.ConverseStreamMetrics{LatencyMs: m.opts.Now().Sub(start).Milliseconds()},
 		}}, nil)
 	}
+}
+
+// streamBlock sends one block: contentBlockStart for tool calls only (text
+// blocks start with their first delta, as on Bedrock), the deltas, then
+// contentBlockStop. It reports whether the stream goes on.
+func (m *Model) streamBlock(ctx context.Context, i int, b *replyBlock, yield func(*wire.StreamEvent, error) bool) bool {
+	if b.toolUse != nil {
+		start := &wire.ContentBlockStartEvent{ContentBlockIndex: i, Start: &wire.ContentBlockStart{
+			ToolUse: &wire.ToolUseBlockStart{ToolUseID: b.toolUse.ToolUseID, Name: b.toolUse.Name},
+		}}
+		if !yield(&wire.StreamEvent{ContentBlockStart: start}, nil) {
+			return false
+		}
+	}
+	for _, chunk := range b.chunks {
+		if err := pause(ctx, m.tokenDelay(m.opts.Tokens.Text(chunk))); err != nil {
+			yield(nil, err)
+			return false
+		}
+		delta := &wire.ContentBlockDelta{Text: wire.Ptr(chunk)}
+		if b.toolUse != nil {
+			delta = &wire.ContentBlockDelta{ToolUse: &wire.ToolUseBlockDelta{Input: chunk}}
+		}
+		if !yield(&wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{ContentBlockIndex: i, Delta: delta}}, nil) {
+			return false
+		}
+	}
+	return yield(&wire.StreamEvent{ContentBlockStop: &wire.ContentBlockStopEvent{ContentBlockIndex: i}}, nil)
 }

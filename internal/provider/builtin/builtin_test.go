@@ -1,0 +1,186 @@
+package builtin
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/tokens"
+	"github.com/conversekit/converse/internal/wire"
+)
+
+var sharedTokens = sync.OnceValues(tokens.New)
+
+func newModel(t testing.TB) *Model {
+	t.Helper()
+	tok, err := sharedTokens()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(Options{Tokens: tok})
+}
+
+func decode(t testing.TB, body string) *wire.ConverseRequest {
+	t.Helper()
+	var req wire.ConverseRequest
+	if err := wire.Decode([]byte(body), &req); err != nil {
+		t.Fatal(err)
+	}
+	return &req
+}
+
+func TestSplitWordsRoundTrips(t *testing.T) {
+	for _, s := range []string{"", "one", "two words", " lead", "a  double", "trail ", "天气 很好 today"} {
+		if got := strings.Join(splitWords(s), ""); got != s {
+			t.Errorf("splitWords(%q) joins to %q", s, got)
+		}
+	}
+}
+
+// Counting an answer piece by piece gives the same total as counting it
+// whole, so streamed and non-streamed usage agree and maxTokens is exact.
+func TestPieceTokensAddUp(t *testing.T) {
+	m := newModel(t)
+	req := decode(t, `{"messages":[{"role":"user","content":[{"text":"Explain photosynthesis in 300 words"}]}]}`)
+	pieces := splitWords(answerText(req))
+	sum := 0
+	for _, p := range pieces {
+		sum += m.opts.Tokens.Text(p)
+	}
+	if whole := m.opts.Tokens.Text(strings.Join(pieces, "")); whole != sum {
+		t.Errorf("whole text %d tokens, pieces sum to %d", whole, sum)
+	}
+}
+
+func TestAnswerIgnoresKeyOrderAndInferenceSettings(t *testing.T) {
+	a := answerText(decode(t, `{"messages":[{"role":"user","content":[{"text":"hello"}]}],"system":[{"text":"be brief"}]}`))
+	b := answerText(decode(t, `{"system":[{"text":"be brief"}],"inferenceConfig":{"maxTokens":9},"messages":[{"content":[{"text":"hello"}],"role":"user"}]}`))
+	if a != b {
+		t.Errorf("answers differ:\n%q\n%q", a, b)
+	}
+	c := answerText(decode(t, `{"messages":[{"role":"user","content":[{"text":"hello!"}]}],"system":[{"text":"be brief"}]}`))
+	if a == c {
+		t.Error("a different question got the same answer")
+	}
+}
+
+const weatherTool = `{"toolSpec":{"name":"Weather_Tool","description":"Get the current weather for a location","inputSchema":{"json":{"type":"object","properties":{"latitude":{"type":"number","description":"Latitude"},"longitude":{"type":"number","description":"Longitude"}},"required":["latitude","longitude"]}}}}`
+
+const supportTools = `{"toolSpec":{"name":"QueryKnowledgeBase","description":"查询产品知识库","inputSchema":{"json":{"type":"object","properties":{"query":{"type":"string"}},"required":["query"]}}}},
+{"toolSpec":{"name":"CreateSupportTicket","description":"创建技术支持工单","inputSchema":{"json":{"type":"object","properties":{"issue_description":{"type":"string"},"customer_id":{"type":"string"},"priority":{"type":"string","enum":["low","medium","high"]}},"required":["issue_description","customer_id"]}}}}`
+
+func TestToolCalls(t *testing.T) {
+	cases := []struct {
+		name string
+		body string
+		want []wire.ToolUseBlock // IDs ignored
+	}{
+		{
+			name: "weather by city",
+			body: `{"messages":[{"role":"user","content":[{"text":"What's the weather like in Paris today?"}]}],"toolConfig":{"tools":[` + weatherTool + `]}}`,
+			want: []wire.ToolUseBlock{{Name: "Weather_Tool", Input: []byte(`{"latitude":48.8566,"longitude":2.3522}`)}},
+		},
+		{
+			name: "chinese knowledge base",
+			body: `{"messages":[{"role":"user","content":[{"text":"客户C001咨询: 产品无法开机"}]}],"toolConfig":{"tools":[` + supportTools + `]}}`,
+			want: []wire.ToolUseBlock{{Name: "QueryKnowledgeBase", Input: []byte(`{"query":"客户C001咨询: 产品无法开机"}`)}},
+		},
+		{
+			name: "forced tool fills enum and id",
+			body: `{"messages":[{"role":"user","content":[{"text":"Customer C-42 reports a high priority outage"}]}],"toolConfig":{"tools":[` + supportTools + `],"toolChoice":{"tool":{"name":"CreateSupportTicket"}}}}`,
+			want: []wire.ToolUseBlock{{Name: "CreateSupportTicket", Input: []byte(`{"customer_id":"C-42","issue_description":"Customer C-42 reports a high priority outage","priority":"high"}`)}},
+		},
+		{
+			name: "any picks the best match",
+			body: `{"messages":[{"role":"user","content":[{"text":"hi"}]}],"toolConfig":{"tools":[` + supportTools + `],"toolChoice":{"any":{}}}}`,
+			want: []wire.ToolUseBlock{{Name: "QueryKnowledgeBase", Input: []byte(`{"query":"hi"}`)}},
+		},
+		{
+			name: "no argument tool",
+			body: `{"messages":[{"role":"user","content":[{"text":"What time is it?"}]}],"toolConfig":{"tools":[{"toolSpec":{"name":"current_time","description":"Returns the time","inputSchema":{"json":{"type":"object"}}}}]}}`,
+			want: []wire.ToolUseBlock{{Name: "current_time", Input: []byte(`{}`)}},
+		},
+		{
+			name: "unrelated question gets no tool",
+			body: `{"messages":[{"role":"user","content":[{"text":"Tell me a joke"}]}],"toolConfig":{"tools":[` + weatherTool + `]}}`,
+		},
+		{
+			name: "after tool results no tool",
+			body: `{"messages":[{"role":"user","content":[{"text":"Weather in Paris?"}]},{"role":"assistant","content":[{"toolUse":{"toolUseId":"t1","name":"Weather_Tool","input":{}}}]},{"role":"user","content":[{"toolResult":{"toolUseId":"t1","content":[{"json":{"temp":21}}]}}]}],"toolConfig":{"tools":[` + weatherTool + `]}}`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := toolCalls(decode(t, tc.body))
+			for i := range got {
+				if !strings.HasPrefix(got[i].ToolUseID, "tooluse_") || len(got[i].ToolUseID) != 30 {
+					t.Errorf("toolUseId %q", got[i].ToolUseID)
+				}
+				got[i].ToolUseID = ""
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.Comparer(jsonEqual)); diff != "" {
+				t.Errorf("tool calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func jsonEqual(a, b wire.Document) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return string(a) == string(b)
+	}
+	return cmp.Equal(x, y)
+}
+
+func TestToolRoundTripConverseAndStream(t *testing.T) {
+	m := newModel(t)
+	first := decode(t, `{"messages":[{"role":"user","content":[{"text":"What's the weather in Tokyo?"}]}],"toolConfig":{"tools":[`+weatherTool+`]}}`)
+	out, err := m.Converse(t.Context(), &provider.Call{Request: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.StopReason != wire.StopReasonToolUse {
+		t.Fatalf("stopReason %q", out.StopReason)
+	}
+	use := out.Output.Message.Content[0].ToolUse
+	if use == nil || use.Name != "Weather_Tool" {
+		t.Fatalf("content %+v", out.Output.Message.Content)
+	}
+
+	// The stream carries the same call: start, input fragments, stop.
+	var input strings.Builder
+	var startID string
+	for ev, err := range m.ConverseStream(t.Context(), &provider.Call{Request: first}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := ev.ContentBlockStart; s != nil {
+			startID = s.Start.ToolUse.ToolUseID
+		}
+		if d := ev.ContentBlockDelta; d != nil {
+			input.WriteString(d.Delta.ToolUse.Input)
+		}
+	}
+	if startID != use.ToolUseID || !jsonEqual(wire.Document(input.String()), use.Input) {
+		t.Errorf("stream gave %s %s, converse %s %s", startID, input.String(), use.ToolUseID, use.Input)
+	}
+
+	// Answering with the tool result gets a text answer that uses it.
+	second := *first
+	second.Messages = append(second.Messages, *out.Output.Message, wire.Message{Role: "user", Content: []wire.ContentBlock{{
+		ToolResult: &wire.ToolResultBlock{ToolUseID: use.ToolUseID, Content: []wire.ToolResultContentBlock{{JSON: wire.Document(`{"temperature_c":18,"sky":"clear"}`)}}},
+	}}})
+	final, err := m.Converse(t.Context(), &provider.Call{Request: &second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := *final.Output.Message.Content[0].Text
+	if final.StopReason != wire.StopReasonEndTurn || !strings.Contains(text, `Weather_Tool returned {"sky":"clear","temperature_c":18}`) {
+		t.Errorf("final %q %q", final.StopReason, text)
+	}
+}
