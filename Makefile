@@ -5,7 +5,9 @@ FUZZTIME ?= 10s
 # package:FuzzTarget pairs run briefly on every test run.
 FUZZ := \
 	./internal/eventstream:FuzzRead \
-	./internal/wire:FuzzDecodeValidate \
+	./internal/wire:FuzzValidate \
+	./internal/media:FuzzSniff \
+	./internal/tokens:FuzzText \
 	./internal/auth:FuzzParseAuthorization
 
 .PHONY: test deps vet unit fuzz bench serve

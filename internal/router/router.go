@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"strings"
 
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/provider"
@@ -49,13 +50,20 @@ func New(opts Options) (*Router, error) {
 // fails here as it would on AWS.
 func (r *Router) resolve(c *provider.Call) (provider.Provider, catalog.Model, error) {
 	m, ok := r.opts.Catalog.Lookup(c.ModelID)
-	if !ok {
+	if !ok && !isPromptARN(c.ModelID) {
 		return nil, m, catalog.UnknownModel(c.ModelID)
 	}
 	if c.UpstreamModel == "" {
 		c.UpstreamModel = c.ModelID
 	}
 	return r.opts.Default, m, nil
+}
+
+// isPromptARN reports a Prompt-management prompt ARN: it names a prompt,
+// not a model, so the catalogue cannot know it; the default provider
+// answers it (with its promptVariables) until a route says otherwise.
+func isPromptARN(id string) bool {
+	return strings.HasPrefix(id, "arn:") && strings.Contains(id, ":prompt/")
 }
 
 // Converse answers a Converse call.

@@ -11,6 +11,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/conversekit/converse/internal/auth"
@@ -52,8 +53,9 @@ type Options struct {
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
 type Server struct {
-	opts Options
-	mux  *http.ServeMux
+	opts          Options
+	mux           *http.ServeMux
+	emptyModelOps map[string]http.Handler // operation suffix → handler
 }
 
 // New returns a Server.
@@ -72,12 +74,21 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 100 << 20
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux()}
+	s := &Server{opts: opts, mux: http.NewServeMux(), emptyModelOps: map[string]http.Handler{}}
 	// ServeMux matches patterns segment by segment on the escaped path, so
 	// an ARN's %2F stays inside {modelId}; PathValue returns it decoded.
-	s.mux.Handle("POST /model/{modelId}/converse", s.operation("Converse", s.converse))
-	s.mux.Handle("POST /model/{modelId}/converse-stream", s.operation("ConverseStream", s.converseStream))
-	s.mux.Handle("POST /model/{modelId}/count-tokens", s.operation("CountTokens", s.countTokens))
+	for _, op := range []struct {
+		suffix, name string
+		h            handler
+	}{
+		{"converse", "Converse", s.converse},
+		{"converse-stream", "ConverseStream", s.converseStream},
+		{"count-tokens", "CountTokens", s.countTokens},
+	} {
+		h := s.operation(op.name, op.h)
+		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
+		s.emptyModelOps[op.suffix] = h
+	}
 	for _, op := range []string{"invoke", "invoke-with-response-stream", "invoke-with-bidirectional-stream"} {
 		s.mux.Handle("POST /model/{modelId}/"+op, s.operation(op, s.notImplemented))
 	}
@@ -88,6 +99,16 @@ func New(opts Options) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", newRequestID())
+	// ServeMux would redirect /model//converse to a cleaned path; Bedrock
+	// answers it as the operation with an empty modelId, which validation
+	// then rejects with its usual message.
+	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/model//"); ok && r.Method == http.MethodPost {
+		if h, ok := s.emptyModelOps[rest]; ok {
+			r.SetPathValue("modelId", "")
+			h.ServeHTTP(w, r)
+			return
+		}
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
