@@ -72,14 +72,16 @@ func answerText(req *wire.ConverseRequest) string {
 		}
 	}
 	order := rng.Perm(len(sentences))
-	for i := 0; wordCount(b.String()) < words; i++ {
+	for i, n := 0, wordCount(b.String()); n < words; i++ {
 		s := sentences[order[i%len(order)]]
 		t := topic
 		if strings.HasPrefix(s, "%s") {
 			t = capitalise(t)
 		}
+		sentence := fmt.Sprintf(s, t)
 		b.WriteByte(' ')
-		fmt.Fprintf(&b, s, t)
+		b.WriteString(sentence)
+		n += wordCount(sentence)
 	}
 	return b.String()
 }

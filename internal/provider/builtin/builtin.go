@@ -192,6 +192,14 @@ func pause(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// pieceDelay is the time generating s takes at the configured pace.
+func (m *Model) pieceDelay(s string) time.Duration {
+	if m.opts.TokensPerSecond <= 0 {
+		return 0
+	}
+	return m.tokenDelay(m.opts.Tokens.Text(s))
+}
+
 func (m *Model) tokenDelay(n int) time.Duration {
 	if m.opts.TokensPerSecond <= 0 {
 		return 0
@@ -272,7 +280,7 @@ func (m *Model) streamBlock(ctx context.Context, i int, b *replyBlock, yield fun
 		}
 	}
 	for _, chunk := range b.chunks {
-		if err := pause(ctx, m.tokenDelay(m.opts.Tokens.Text(chunk))); err != nil {
+		if err := pause(ctx, m.pieceDelay(chunk)); err != nil {
 			yield(nil, err)
 			return false
 		}
