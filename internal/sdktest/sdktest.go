@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/smithy-go/auth/bearer"
 )
 
 // Options configure a test client; zero values are the development key
@@ -19,6 +20,10 @@ type Options struct {
 	Region                                     string
 	// HTTPClient replaces the default transport (e.g. to trust a test CA).
 	HTTPClient *http.Client
+	// BearerToken, when set, authenticates with a Bedrock API key
+	// (Authorization: Bearer) instead of SigV4; the SDK sends it only over
+	// HTTPS.
+	BearerToken string
 	// MaxAttempts overrides the SDK's retry attempts (default 1: tests see
 	// every error the server sends).
 	MaxAttempts int
@@ -49,6 +54,10 @@ func Client(t testing.TB, endpoint string, o Options) *bedrockruntime.Client {
 	return bedrockruntime.NewFromConfig(cfg, func(opts *bedrockruntime.Options) {
 		opts.BaseEndpoint = aws.String(endpoint)
 		opts.RetryMaxAttempts = o.MaxAttempts
+		if o.BearerToken != "" {
+			opts.BearerAuthTokenProvider = bearer.StaticTokenProvider{Token: bearer.Token{Value: o.BearerToken}}
+			opts.AuthSchemePreference = []string{"httpBearerAuth"}
+		}
 	})
 }
 

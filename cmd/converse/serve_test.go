@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/conversekit/converse/internal/sdktest"
+)
+
+var endpointLine = regexp.MustCompile(`listening on (https?://\S+)`)
+
+// startServe runs `converse serve args...` in-process, as the README's
+// first command does, and returns the endpoint it prints.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, append([]string{"serve", "-addr", "127.0.0.1:0", "-builtin-ttft", "0", "-builtin-tps", "0"}, args...), pw, io.Discard)
+		pw.CloseWithError(errors.New("serve returned"))
+		done <- err
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if m := endpointLine.FindStringSubmatch(sc.Text()); m != nil {
+			go io.Copy(io.Discard, pr) // keep the banner writer unblocked
+			return m[1]
+		}
+	}
+	t.Fatalf("serve printed no endpoint: %v", sc.Err())
+	return ""
+}
+
+func hello(t *testing.T, c *bedrockruntime.Client, model string) error {
+	t.Helper()
+	_, err := c.Converse(t.Context(), &bedrockruntime.ConverseInput{
+		ModelId:  aws.String(model),
+		Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Hello"}}}},
+	})
+	return err
+}
+
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// The README's defaults: the development key works, signatures are checked.
+func TestServeDefaults(t *testing.T) {
+	endpoint := startServe(t)
+	if err := hello(t, sdktest.Client(t, endpoint, sdktest.Options{}), "anthropic.claude-3-haiku-20240307-v1:0"); err != nil {
+		t.Fatal(err)
+	}
+	err := hello(t, sdktest.Client(t, endpoint, sdktest.Options{AccessKeyID: "test", SecretAccessKey: "wrong"}), "anthropic.claude-3-haiku-20240307-v1:0")
+	if got := errorCode(err); got != "InvalidSignatureException" {
+		t.Errorf("wrong secret: %v, want InvalidSignatureException", err)
+	}
+	err = hello(t, sdktest.Client(t, endpoint, sdktest.Options{}), "anthropic.claude-3-haiku-typo")
+	if !errors.As(err, new(*types.ValidationException)) || !strings.Contains(err.Error(), "The provided model identifier is invalid.") {
+		t.Errorf("typo model: %v", err)
+	}
+}
+
+// A config file with principals, keys from the environment, HTTPS with a
+// generated development certificate, and Bedrock API keys from the Go SDK.
+func TestServeConfigTLSAndAPIKeys(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TEAM_A_SECRET", "team-a-secret-value")
+	t.Setenv("TEAM_A_API_KEY", "bedrock-api-key-team-a")
+	cfg := filepath.Join(dir, "converse.yaml")
+	if err := os.WriteFile(cfg, []byte(`
+auth:
+  principals:
+    - name: team-a
+      models: ["anthropic.*", "us.anthropic.*"]
+      access_keys:
+        - id: AKIATEAMAEXAMPLE
+          secret: ${TEAM_A_SECRET}
+      api_keys: ["${TEAM_A_API_KEY}"]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	certFile := filepath.Join(dir, "dev-ca.pem")
+	endpoint := startServe(t, "-config", cfg, "-tls-dev-cert", certFile)
+	if !strings.HasPrefix(endpoint, "https://") {
+		t.Fatalf("endpoint %s is not HTTPS", endpoint)
+	}
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatal("development certificate is not PEM")
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr}
+	const claude = "anthropic.claude-3-haiku-20240307-v1:0"
+
+	cases := []struct {
+		name string
+		opts sdktest.Options
+		model,
+		wantCode string
+	}{
+		{"access key", sdktest.Options{AccessKeyID: "AKIATEAMAEXAMPLE", SecretAccessKey: "team-a-secret-value"}, claude, ""},
+		{"api key", sdktest.Options{BearerToken: "bedrock-api-key-team-a"}, claude, ""},
+		{"api key, disallowed model", sdktest.Options{BearerToken: "bedrock-api-key-team-a"}, "amazon.nova-lite-v1:0", "AccessDeniedException"},
+		{"wrong api key", sdktest.Options{BearerToken: "bedrock-api-key-team-b"}, claude, "AccessDeniedException"},
+		{"unknown access key", sdktest.Options{AccessKeyID: "AKIAUNKNOWN", SecretAccessKey: "x"}, claude, "UnrecognizedClientException"},
+		{"development key is off with a config", sdktest.Options{}, claude, "UnrecognizedClientException"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.HTTPClient = hc
+			err := hello(t, sdktest.Client(t, endpoint, tc.opts), tc.model)
+			if got := errorCode(err); got != tc.wantCode {
+				t.Errorf("error %v, want code %q", err, tc.wantCode)
+			}
+			if err != nil && strings.Contains(err.Error(), "team-a-secret-value") {
+				t.Errorf("error leaks the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestServeInsecureNoAuth(t *testing.T) {
+	endpoint := startServe(t, "-insecure-no-auth")
+	err := hello(t, sdktest.Client(t, endpoint, sdktest.Options{AccessKeyID: "anything", SecretAccessKey: "at-all"}), "anthropic.claude-3-haiku-20240307-v1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "extra"},
+		{"serve", "-log-format", "xml"},
+		{"serve", "-config", "does-not-exist.yaml"},
+		{"serve", "-tls-cert", "a.pem"},
+		{"nonsense"},
+		{},
+	} {
+		if err := run(t.Context(), args, io.Discard, io.Discard); err == nil {
+			t.Errorf("run %q: no error", args)
+		}
+	}
+}
