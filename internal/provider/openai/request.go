@@ -143,7 +143,7 @@ func (p *Provider) buildRequest(in *wire.ConverseRequest, model string, stream b
 		out.Stream = true
 		out.StreamOptions = &streamOptions{IncludeUsage: true}
 	}
-	body, err := json.Marshal(out)
+	body, err := marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode chat request: %w", err)
 	}
@@ -151,6 +151,18 @@ func (p *Provider) buildRequest(in *wire.ConverseRequest, model string, stream b
 		return body, nil
 	}
 	return mergeFields(body, in.AdditionalModelRequestFields)
+}
+
+// marshal encodes v without escaping <, > and &, which are common in
+// prompts and documents and need no escaping outside HTML.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // mergeFields adds the members of extra to the top level of body; they
@@ -176,7 +188,7 @@ func mergeFields(body []byte, extra wire.Document) ([]byte, error) {
 	if _, ok := add["max_completion_tokens"]; ok {
 		delete(m, "max_tokens")
 	}
-	out, err := json.Marshal(m)
+	out, err := marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("encode chat request: %w", err)
 	}
