@@ -18,6 +18,7 @@ import (
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/config"
+	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/server"
@@ -87,7 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("load tokenizer: %w", err)
 	}
 	model := builtin.New(builtin.Options{Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps})
-	rt, err := router.New(router.Options{Default: model, Tokens: tok, Catalog: catalog.New()})
+	rt, err := router.New(router.Options{Backends: map[string]provider.Provider{"builtin": model}, Default: "builtin", Tokens: tok, Catalog: catalog.New(), Logger: logger})
 	if err != nil {
 		return err
 	}

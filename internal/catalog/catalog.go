@@ -74,29 +74,34 @@ var ProfilePrefixes = []string{"us-gov.", "us.", "eu.", "apac.", "global.", "jp.
 // Lookup resolves a plain model ID, a profile-prefixed ID, or a
 // foundation-model / inference-profile ARN to its catalogue entry.
 func (c *Catalog) Lookup(modelID string) (Model, bool) {
+	m, ok := c.models[BaseID(modelID)]
+	return m, ok
+}
+
+// BaseID strips what wraps a foundation-model ID: the ARN of a foundation
+// model or inference profile, and a cross-region profile prefix
+// ("us.anthropic.claude-…" → "anthropic.claude-…"). Anything else is
+// returned unchanged.
+func BaseID(modelID string) string {
 	id := modelID
 	if strings.HasPrefix(id, "arn:") {
 		// arn:aws[-cn|-us-gov]:bedrock:<region>:<account?>:<type>/<id>
 		parts := strings.SplitN(id, ":", 6)
 		if len(parts) != 6 || parts[2] != "bedrock" {
-			return Model{}, false
+			return modelID
 		}
 		typ, rest, ok := strings.Cut(parts[5], "/")
 		if !ok || (typ != "foundation-model" && typ != "inference-profile") {
-			return Model{}, false
+			return modelID
 		}
 		id = rest
 	}
-	if m, ok := c.models[id]; ok {
-		return m, true
-	}
 	for _, p := range ProfilePrefixes {
 		if base, ok := strings.CutPrefix(id, p); ok {
-			m, ok := c.models[base]
-			return m, ok
+			return base
 		}
 	}
-	return Model{}, false
+	return id
 }
 
 // UnknownModel is Bedrock's answer to a model ID it does not recognise:

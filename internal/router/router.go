@@ -1,12 +1,14 @@
 // Package router decides which backend answers a model ID and accounts for
-// what it spent. The server hands it decoded, validated requests.
+// what it spent. The server hands it decoded, validated requests; it knows
+// backends only through the provider contract.
 package router
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
-	"strings"
+	"log/slog"
 
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/provider"
@@ -16,92 +18,196 @@ import (
 
 // Options configure a Router.
 type Options struct {
-	// Default answers every model ID no route claims.
-	Default provider.Provider
+	// Backends are the providers by name.
+	Backends map[string]provider.Provider
+	// Default names the backend for catalogue models no route claims.
+	Default string
+	// Routes are tried in order; the first match wins.
+	Routes []Route
+	// Aliases map a model ID clients send to the ID routed and checked.
+	Aliases map[string]string
 	// Tokens counts prompt tokens for CountTokens when the backend cannot.
 	Tokens *tokens.Counter
-	// Catalog knows the Bedrock model IDs and what each model accepts. A
-	// model ID it does not know is refused as Bedrock refuses it.
+	// Catalog knows the Bedrock model IDs and what each model accepts.
 	Catalog *catalog.Catalog
+	// Logger notes fallbacks; nil discards.
+	Logger *slog.Logger
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
 type Router struct {
-	opts Options
+	opts   Options
+	routes []compiledRoute
 }
 
-// New returns a Router.
+// New checks the options and returns a Router.
 func New(opts Options) (*Router, error) {
-	if opts.Default == nil {
-		return nil, errors.New("router: no default provider")
-	}
 	if opts.Tokens == nil {
 		return nil, errors.New("router: no token counter")
 	}
 	if opts.Catalog == nil {
 		return nil, errors.New("router: no model catalogue")
 	}
-	return &Router{opts: opts}, nil
-}
-
-// resolve picks the provider for a call and fills in the upstream model.
-// With no route configured, every catalogue model goes to the default
-// provider and anything else is an invalid model identifier, so a typo
-// fails here as it would on AWS.
-func (r *Router) resolve(c *provider.Call) (provider.Provider, catalog.Model, error) {
-	m, ok := r.opts.Catalog.Lookup(c.ModelID)
-	if !ok && !isPromptARN(c.ModelID) {
-		return nil, m, catalog.UnknownModel(c.ModelID)
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.UpstreamModel == "" {
-		c.UpstreamModel = c.ModelID
+	r := &Router{opts: opts}
+	var errs []error
+	if _, ok := opts.Backends[opts.Default]; !ok {
+		errs = append(errs, fmt.Errorf("router: default backend %q is not among the backends", opts.Default))
 	}
-	return r.opts.Default, m, nil
+	for i, rt := range opts.Routes {
+		if rt.Pattern == "" {
+			errs = append(errs, fmt.Errorf("router: route %d has no pattern", i))
+		}
+		c := compiledRoute{pattern: rt.Pattern}
+		for _, t := range append([]Target{rt.Target}, rt.Fallbacks...) {
+			tt, err := r.buildTarget(t)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("router: route %q: %w", rt.Pattern, err))
+				continue
+			}
+			c.chain = append(c.chain, tt)
+		}
+		r.routes = append(r.routes, c)
+	}
+	for from, to := range opts.Aliases {
+		if from == "" || to == "" {
+			errs = append(errs, fmt.Errorf("router: empty alias %q → %q", from, to))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
-// isPromptARN reports a Prompt-management prompt ARN: it names a prompt,
-// not a model, so the catalogue cannot know it; the default provider
-// answers it (with its promptVariables) until a route says otherwise.
-func isPromptARN(id string) bool {
-	return strings.HasPrefix(id, "arn:") && strings.Contains(id, ":prompt/")
+// Checker is implemented by providers that can tell before calling that a
+// request is beyond them (a backend that cannot read PDFs, say); the router
+// skips such a fallback instead of sending it a request it must refuse.
+type Checker interface {
+	Check(c *provider.Call) error
 }
 
-// Converse answers a Converse call.
+// retryable errors move a call on to the next fallback.
+func retryable(err error) bool {
+	var ex *wire.Exception
+	if !errors.As(err, &ex) {
+		return errors.Is(err, context.DeadlineExceeded)
+	}
+	switch ex.Type {
+	case wire.ThrottlingException, wire.ServiceUnavailableException, wire.ModelTimeoutException, wire.ModelNotReadyException:
+		return true
+	}
+	return false
+}
+
+// prepare resolves the call's model and checks it against the catalogue.
+func (r *Router) prepare(c *provider.Call, stream bool) (plan, error) {
+	p, err := r.plan(c.ModelID)
+	if err != nil {
+		return p, err
+	}
+	if p.known {
+		if err := r.opts.Catalog.CheckCapabilities(p.model, c.Request); err != nil {
+			return p, err
+		}
+		if stream {
+			if err := r.opts.Catalog.CheckStream(p.model, c.Request); err != nil {
+				return p, err
+			}
+		}
+	}
+	return p, nil
+}
+
+// attempt returns the call as target t should receive it, or an error when
+// t says up front that it cannot serve it.
+func attempt(c *provider.Call, t target, first bool) (*provider.Call, error) {
+	cc := *c
+	cc.UpstreamModel = t.model
+	if ch, ok := t.provider.(Checker); ok && !first {
+		if err := ch.Check(&cc); err != nil {
+			return nil, err
+		}
+	}
+	return &cc, nil
+}
+
+func noBackend(model string) error {
+	return wire.Errorf(wire.ServiceUnavailableException, "No backend is available for model %s.", model)
+}
+
+// Converse answers a Converse call, moving down the route's fallbacks while
+// targets are throttled, unavailable or time out.
 func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
-	p, m, err := r.resolve(c)
+	p, err := r.prepare(c, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.opts.Catalog.CheckCapabilities(m, c.Request); err != nil {
-		return nil, err
+	last := noBackend(c.ModelID)
+	for i, t := range p.targets {
+		cc, err := attempt(c, t, i == 0)
+		if err != nil {
+			r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
+			continue
+		}
+		out, err := t.provider.Converse(ctx, cc)
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			return out, err
+		}
+		last = err
+		r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "error", err.Error())
 	}
-	return p.Converse(ctx, c)
+	return nil, last
 }
 
-// ConverseStream answers a ConverseStream call.
+// ConverseStream answers a ConverseStream call. Fallbacks apply only until
+// the first event: after that the client has seen part of an answer.
 func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
-	p, m, err := r.resolve(c)
-	if err == nil {
-		err = r.opts.Catalog.CheckCapabilities(m, c.Request)
+	return func(yield func(*wire.StreamEvent, error) bool) {
+		p, err := r.prepare(c, true)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		last := noBackend(c.ModelID)
+		for i, t := range p.targets {
+			cc, err := attempt(c, t, i == 0)
+			if err != nil {
+				r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
+				continue
+			}
+			started := false
+			retry := false
+			for ev, err := range t.provider.ConverseStream(ctx, cc) {
+				if err != nil && !started && retryable(err) && ctx.Err() == nil {
+					last, retry = err, true
+					r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "error", err.Error())
+					break
+				}
+				started = true
+				if !yield(ev, err) || err != nil {
+					return
+				}
+			}
+			if !retry {
+				return
+			}
+		}
+		yield(nil, last)
 	}
-	if err == nil {
-		err = r.opts.Catalog.CheckStream(m, c.Request)
-	}
-	if err != nil {
-		return func(yield func(*wire.StreamEvent, error) bool) { yield(nil, err) }
-	}
-	return p.ConverseStream(ctx, c)
 }
 
 // CountTokens counts the prompt tokens of a CountTokens input, asking the
 // backend when it can count for itself.
 func (r *Router) CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (*wire.CountTokensResponse, error) {
-	p, _, err := r.resolve(&provider.Call{ModelID: modelID})
+	p, err := r.plan(modelID)
 	if err != nil {
 		return nil, err
 	}
-	if tc, ok := p.(provider.TokenCounter); ok {
-		n, err := tc.CountTokens(ctx, modelID, in)
+	if tc, ok := p.targets[0].provider.(provider.TokenCounter); ok {
+		n, err := tc.CountTokens(ctx, p.targets[0].model, in)
 		if err != nil {
 			return nil, err
 		}

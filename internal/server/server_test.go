@@ -79,7 +79,7 @@ func counter(t testing.TB) *tokens.Counter {
 func start(t testing.TB, wrap func(server.Router) server.Router) string {
 	t.Helper()
 	tok := counter(t)
-	rt, err := router.New(router.Options{Default: builtin.New(builtin.Options{Tokens: tok}), Tokens: tok, Catalog: catalog.New()})
+	rt, err := router.New(router.Options{Backends: map[string]provider.Provider{"builtin": builtin.New(builtin.Options{Tokens: tok})}, Default: "builtin", Tokens: tok, Catalog: catalog.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
