@@ -1,0 +1,194 @@
+// Package bedrock is the backend for real Amazon Bedrock (or anything else
+// speaking the Bedrock Runtime protocol, such as another converse). A
+// Converse request's body is forwarded byte for byte, re-signed with SigV4
+// under this server's own AWS credentials; the JSON answer is decoded for
+// usage accounting, the event stream is decoded message by message as it
+// arrives, and upstream exceptions pass through with their own type.
+package bedrock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/conversekit/converse/internal/wire"
+)
+
+// DefaultTimeout bounds a non-streaming call, and the silence between two
+// reads of a stream, when Options.Timeout is zero. It matches the read
+// timeout AWS recommends for Bedrock Runtime clients (long generations of
+// large models take minutes).
+const DefaultTimeout = 10 * time.Minute
+
+// signingName is the SigV4 service name of Bedrock Runtime: bedrock, not
+// bedrock-runtime.
+const signingName = "bedrock"
+
+// Options configures a Provider. The zero value of each optional field means
+// its default.
+type Options struct {
+	// Region is the AWS region to call and sign for. When empty, the region
+	// of the standard AWS configuration (AWS_REGION, the profile) is used;
+	// New fails if there is none.
+	Region string
+	// Endpoint overrides https://bedrock-runtime.{Region}.amazonaws.com:
+	// a VPC endpoint, a FIPS endpoint, or another converse. The operation
+	// path is appended to it, as the AWS SDKs append it to BaseEndpoint.
+	Endpoint string
+	// Credentials sign the upstream requests. Nil means the standard AWS
+	// chain (environment, shared files, SSO, web identity, container and
+	// instance roles) via config.LoadDefaultConfig.
+	Credentials aws.CredentialsProvider
+	// Profile selects a shared-config profile for the standard chain; it is
+	// ignored when Credentials is set and Region is not empty.
+	Profile string
+	// HTTPClient makes the upstream calls; nil means a client of its own
+	// with a clone of the default transport (never http.DefaultClient).
+	HTTPClient *http.Client
+	// Name is the backend's name in error messages; "bedrock" when empty.
+	Name string
+	// Timeout bounds a non-streaming call and the wait for each read of a
+	// stream (DefaultTimeout when zero). Exceeding it is a
+	// ModelTimeoutException.
+	Timeout time.Duration
+}
+
+// Provider forwards calls to Bedrock Runtime. It is safe for concurrent use.
+type Provider struct {
+	base    *url.URL // endpoint; Path and RawPath without a trailing slash
+	region  string
+	creds   aws.CredentialsProvider
+	signer  *v4.Signer
+	client  *http.Client
+	name    string
+	timeout time.Duration
+	// now is the signing clock; replaced in tests.
+	now func() time.Time
+}
+
+// New checks the options, resolves credentials and region from the standard
+// AWS configuration where they are not given, and returns a Provider.
+// Credentials are only retrieved when the first call is signed.
+func New(ctx context.Context, opts Options) (*Provider, error) {
+	if opts.Timeout < 0 {
+		return nil, fmt.Errorf("bedrock: negative timeout %v", opts.Timeout)
+	}
+	p := &Provider{
+		region:  opts.Region,
+		creds:   opts.Credentials,
+		client:  opts.HTTPClient,
+		name:    opts.Name,
+		timeout: opts.Timeout,
+		now:     time.Now,
+	}
+	if p.creds == nil || p.region == "" {
+		var loads []func(*config.LoadOptions) error
+		if opts.Profile != "" {
+			loads = append(loads, config.WithSharedConfigProfile(opts.Profile))
+		}
+		if opts.Region != "" {
+			loads = append(loads, config.WithRegion(opts.Region))
+		}
+		cfg, err := config.LoadDefaultConfig(ctx, loads...)
+		if err != nil {
+			return nil, fmt.Errorf("bedrock: load AWS configuration: %w", err)
+		}
+		if p.region == "" {
+			p.region = cfg.Region
+		}
+		if p.creds == nil {
+			p.creds = cfg.Credentials
+		}
+	}
+	if p.region == "" {
+		return nil, errors.New("bedrock: no region: set one in the backend's options or AWS_REGION")
+	}
+	if p.creds == nil {
+		return nil, errors.New("bedrock: no AWS credentials provider")
+	}
+	if _, cached := p.creds.(*aws.CredentialsCache); !cached {
+		// Retrieving credentials can mean an STS or IMDS round trip; the
+		// cache refreshes them shortly before they expire.
+		p.creds = aws.NewCredentialsCache(p.creds)
+	}
+	endpoint := opts.Endpoint
+	if endpoint == "" {
+		endpoint = "https://bedrock-runtime." + p.region + ".amazonaws.com"
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("bedrock: endpoint: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("bedrock: endpoint %q: want an absolute http or https URL without query, fragment or user", endpoint)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.EscapedPath(), "/")
+	p.base = u
+	if p.client == nil {
+		p.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if p.name == "" {
+		p.name = "bedrock"
+	}
+	if p.timeout == 0 {
+		p.timeout = DefaultTimeout
+	}
+	p.signer = v4.NewSigner()
+	return p, nil
+}
+
+// errTimeout is the cancellation cause when Options.Timeout expires.
+var errTimeout = errors.New("upstream timeout")
+
+// withTimeout returns a context cancelled with errTimeout after d.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, errTimeout)
+}
+
+// transportError classifies a failure to get (or finish reading) a
+// response. A cancellation by the caller is returned as is: nobody is left
+// to read an exception.
+func (p *Provider) transportError(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		if errors.Is(cause, errTimeout) || errors.Is(cause, context.DeadlineExceeded) {
+			return wire.Errorf(wire.ModelTimeoutException, "Backend %q did not answer within %v.", p.name, p.timeout)
+		}
+		return fmt.Errorf("backend %q: %w", p.name, cause)
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return wire.Errorf(wire.ModelTimeoutException, "Backend %q timed out.", p.name)
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return wire.Errorf(wire.ServiceUnavailableException, "Backend %q refused the connection.", p.name)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return wire.Errorf(wire.ServiceUnavailableException, "Backend %q is unreachable: its host name does not resolve.", p.name)
+	}
+	return wire.Errorf(wire.ServiceUnavailableException, "Backend %q is unreachable.", p.name)
+}
+
+// readOnlyBody hides the WriteTo of the request body from net/http.
+//
+// The Go SDK's transport hazard (a body closed while the transport is still
+// inside its WriteTo makes the transport close the connection under the
+// response) does not need a close from us to bite: any body whose WriteTo
+// can end early on a closed or exhausted source takes the same path.
+// Copying through Read sends the same bytes and finishes before Do returns.
+type readOnlyBody struct{ r io.Reader }
+
+func (b readOnlyBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+func (b readOnlyBody) Close() error               { return nil }
