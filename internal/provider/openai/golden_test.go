@@ -25,7 +25,28 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // tool-use IDs and a frozen clock, so golden output is stable.
 func newTestProvider(t *testing.T, baseURL string) *Provider {
 	t.Helper()
-	p, err := New(Options{BaseURL: baseURL, APIKey: "sk-test-secret-key", Name: "local-openai", HTTPClient: &http.Client{}})
+	return newTestProviderOpts(t, Options{BaseURL: baseURL})
+}
+
+// testAPIKey must never appear in an error.
+const testAPIKey = "sk-test-secret-key"
+
+func newTestProviderOpts(t *testing.T, opts Options) *Provider {
+	t.Helper()
+	if opts.APIKey == "" {
+		opts.APIKey = testAPIKey
+	}
+	if opts.Name == "" {
+		opts.Name = "local-openai"
+	}
+	if opts.HTTPClient == nil {
+		// A transport of its own, so that no idle connection outlives the
+		// test (goleak).
+		tr := &http.Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		opts.HTTPClient = &http.Client{Transport: tr}
+	}
+	p, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
