@@ -1,0 +1,129 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+)
+
+// Client calls Converse and ConverseStream through the official
+// bedrockruntime client. It is safe for concurrent use; every Prompt is an
+// independent value.
+type Client struct {
+	rt       *bedrockruntime.Client
+	hc       *http.Client
+	settings Settings
+	defaults Options
+	tools    []Tool
+	retry    Retry
+}
+
+type clientConfig struct {
+	settings Settings
+	options  Options
+	tools    []Tool
+	retry    Retry
+	hc       *http.Client
+}
+
+// ClientOption configures [New].
+type ClientOption func(*clientConfig)
+
+// WithSettings sets the connection settings (default: every default, no
+// environment; use [SettingsFromEnv] to read it).
+func WithSettings(s Settings) ClientOption { return func(c *clientConfig) { c.settings = s } }
+
+// WithOptions sets the client's default call options, merged over the
+// library defaults (temperature 0.8, maxTokens 500).
+func WithOptions(o Options) ClientOption {
+	return func(c *clientConfig) { c.options = c.options.merge(o) }
+}
+
+// WithTools registers tools every prompt of the client may call.
+func WithTools(tools ...Tool) ClientOption {
+	return func(c *clientConfig) { c.tools = append(c.tools, tools...) }
+}
+
+// WithRetry sets the retry policy (default [DefaultRetry]).
+func WithRetry(r Retry) ClientOption { return func(c *clientConfig) { c.retry = r } }
+
+// WithHTTPClient replaces the transport Settings would build. The
+// connection, acquisition and read timeouts are then the caller's; the
+// whole-call timeout still applies.
+func WithHTTPClient(hc *http.Client) ClientOption { return func(c *clientConfig) { c.hc = hc } }
+
+// New returns a Client. The context is used only while loading the AWS
+// configuration (profiles, SSO).
+func New(ctx context.Context, opts ...ClientOption) (*Client, error) {
+	cfg := clientConfig{options: defaultOptions(), retry: DefaultRetry()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := cfg.settings.withDefaults()
+	for _, t := range cfg.tools {
+		if t.err != nil {
+			return nil, t.err
+		}
+	}
+	if err := uniqueTools(cfg.tools); err != nil {
+		return nil, err
+	}
+	hc := cfg.hc
+	var ours *http.Client
+	if hc == nil {
+		ours = newHTTPClient(s)
+		hc = ours
+	}
+	awsCfg, err := s.awsConfig(ctx, hc)
+	if err != nil {
+		return nil, err
+	}
+	rt := bedrockruntime.NewFromConfig(awsCfg, func(o *bedrockruntime.Options) {
+		if s.Endpoint != "" {
+			o.BaseEndpoint = aws.String(s.Endpoint)
+		}
+	})
+	return &Client{rt: rt, hc: ours, settings: s, defaults: cfg.options, tools: slices.Clone(cfg.tools), retry: cfg.retry}, nil
+}
+
+// Bedrock returns the underlying SDK client, for calls chat does not wrap.
+func (c *Client) Bedrock() *bedrockruntime.Client { return c.rt }
+
+// Settings returns the client's connection settings, defaults filled in.
+func (c *Client) Settings() Settings { return c.settings }
+
+// Close releases idle connections of the transport the client built.
+func (c *Client) Close() {
+	if c.hc != nil {
+		c.hc.CloseIdleConnections()
+	}
+}
+
+// Prompt starts a request. Texts, if any, become the user message (Spring
+// AI's chatClient.prompt("…")).
+func (c *Client) Prompt(text ...string) Prompt {
+	p := Prompt{c: c}
+	for _, t := range text {
+		p = p.User(t)
+	}
+	return p
+}
+
+func uniqueTools(tools []Tool) error {
+	seen := map[string]bool{}
+	for _, t := range tools {
+		if seen[t.name] {
+			return fmt.Errorf("chat: tool %q registered twice", t.name)
+		}
+		seen[t.name] = true
+	}
+	return nil
+}
+
+// ErrNoModel reports a call without a model ID.
+var ErrNoModel = errors.New("chat: no model: set Options.Model (or CONVERSE_CHAT_OPTIONS_MODEL)")

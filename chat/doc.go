@@ -1,0 +1,35 @@
+// Package chat is a Go client for Amazon Bedrock's Converse API with Spring
+// AI's Bedrock Converse feature set: options with defaults, a fluent and
+// immutable prompt builder, tools from Go functions with an automatic tool
+// loop, streaming, retries, prompt-cache strategies, media and chat memory.
+// It sits on the official aws-sdk-go-v2 bedrockruntime client, so it works
+// against AWS itself and against a converse server alike.
+//
+// Quick start:
+//
+//	s, _ := chat.SettingsFromEnv()        // CONVERSE_REGION, CONVERSE_ENDPOINT, … (see Settings)
+//	client, err := chat.New(ctx,
+//		chat.WithSettings(s),
+//		chat.WithOptions(chat.Options{Model: "anthropic.claude-3-haiku-20240307-v1:0"}))
+//	if err != nil { return err }
+//	defer client.Close()
+//	resp, err := client.Prompt().System("Answer briefly.").User("Tell me a joke").Call(ctx)
+//	if err != nil { return err }
+//	fmt.Println(resp.Text, resp.Usage.OutputTokens)
+//	for chunk, err := range client.Prompt("Tell me a joke").Stream(ctx) { … }
+//
+// Defaults follow Spring AI: region us-east-1, whole-call timeout 5m,
+// connection timeout 5s, connection-acquisition timeout 30s, stream read
+// timeout 30s, temperature 0.8, maxTokens 500. Client defaults merge field
+// by field with per-call Options.
+//
+// Tools: [NewTool] infers the input schema from a Go type; Call and Stream
+// run the model's tool calls (one turn's calls in parallel) and send the
+// results back until the model answers, at most Options.MaxToolRounds
+// rounds.
+//
+// Errors from Bedrock keep their SDK types: use errors.As with
+// *types.ValidationException, *types.ThrottlingException and so on.
+// Throttling, model timeouts and service unavailability are retried first
+// (see [Retry]).
+package chat

@@ -1,0 +1,263 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Connection defaults, as Spring AI's spring.ai.bedrock.aws.* properties.
+const (
+	DefaultRegion                       = "us-east-1"
+	DefaultTimeout                      = 5 * time.Minute
+	DefaultConnectionTimeout            = 5 * time.Second
+	DefaultConnectionAcquisitionTimeout = 30 * time.Second
+	DefaultStreamReadTimeout            = 30 * time.Second
+	DefaultMaxConnections               = 50
+)
+
+// Settings say how to reach Bedrock (or a converse server). The zero value
+// means every default; [SettingsFromEnv] fills it from the environment.
+//
+// Each field mirrors a spring.ai.bedrock.aws.* property; the environment
+// variable is the property's tail, upper-cased, behind CONVERSE_.
+type Settings struct {
+	// Region is the AWS region (CONVERSE_REGION; default us-east-1, or what
+	// the AWS configuration chain finds, e.g. AWS_REGION).
+	Region string
+	// Timeout bounds a whole model call, retries included; for a stream,
+	// until its last event (CONVERSE_TIMEOUT, default 5m).
+	Timeout time.Duration
+	// ConnectionTimeout bounds establishing a TCP connection
+	// (CONVERSE_CONNECTION_TIMEOUT, default 5s).
+	ConnectionTimeout time.Duration
+	// ConnectionAcquisitionTimeout bounds the wait for a connection from the
+	// pool, dialling included (CONVERSE_CONNECTION_ACQUISITION_TIMEOUT,
+	// default 30s).
+	ConnectionAcquisitionTimeout time.Duration
+	// StreamReadTimeout bounds each read of a response body: a stream that
+	// sends nothing for this long fails (CONVERSE_ASYNC_READ_TIMEOUT,
+	// default 30s).
+	StreamReadTimeout time.Duration
+	// MaxConnections bounds the connection pool per host
+	// (CONVERSE_MAX_CONNECTIONS, default 50).
+	MaxConnections int
+
+	// AccessKey, SecretKey and SessionToken are static credentials
+	// (CONVERSE_ACCESS_KEY, CONVERSE_SECRET_KEY, CONVERSE_SESSION_TOKEN).
+	// When empty, the AWS default chain applies (AWS_ACCESS_KEY_ID,
+	// profiles, SSO, instance roles…).
+	AccessKey, SecretKey, SessionToken string
+	// ProfileName selects a shared-config profile (CONVERSE_PROFILE_NAME).
+	ProfileName string
+	// CredentialsPath and ConfigurationPath replace the shared credentials
+	// and config file locations (CONVERSE_PROFILE_CREDENTIALS_PATH,
+	// CONVERSE_PROFILE_CONFIGURATION_PATH).
+	CredentialsPath, ConfigurationPath string
+	// Endpoint overrides the service URL, e.g. http://localhost:8080 for
+	// converse serve (CONVERSE_ENDPOINT).
+	Endpoint string
+}
+
+// String describes the settings without secrets.
+func (s Settings) String() string {
+	return fmt.Sprintf("{Region:%s Timeout:%s ConnectionTimeout:%s ConnectionAcquisitionTimeout:%s StreamReadTimeout:%s MaxConnections:%d AccessKey:%s SecretKey:%s SessionToken:%s ProfileName:%s Endpoint:%s}",
+		s.Region, s.Timeout, s.ConnectionTimeout, s.ConnectionAcquisitionTimeout, s.StreamReadTimeout, s.MaxConnections,
+		redact(s.AccessKey), redact(s.SecretKey), redact(s.SessionToken), s.ProfileName, s.Endpoint)
+}
+
+// LogValue keeps secrets out of logs.
+func (s Settings) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+func redact(v string) string {
+	if v == "" {
+		return ""
+	}
+	return "REDACTED"
+}
+
+// withDefaults fills unset fields.
+func (s Settings) withDefaults() Settings {
+	if s.Timeout == 0 {
+		s.Timeout = DefaultTimeout
+	}
+	if s.ConnectionTimeout == 0 {
+		s.ConnectionTimeout = DefaultConnectionTimeout
+	}
+	if s.ConnectionAcquisitionTimeout == 0 {
+		s.ConnectionAcquisitionTimeout = DefaultConnectionAcquisitionTimeout
+	}
+	if s.StreamReadTimeout == 0 {
+		s.StreamReadTimeout = DefaultStreamReadTimeout
+	}
+	if s.MaxConnections == 0 {
+		s.MaxConnections = DefaultMaxConnections
+	}
+	return s
+}
+
+// Environment variable names read by [SettingsFromEnv] and
+// [OptionsFromEnv].
+const (
+	EnvRegion                       = "CONVERSE_REGION"
+	EnvTimeout                      = "CONVERSE_TIMEOUT"
+	EnvConnectionTimeout            = "CONVERSE_CONNECTION_TIMEOUT"
+	EnvConnectionAcquisitionTimeout = "CONVERSE_CONNECTION_ACQUISITION_TIMEOUT"
+	EnvStreamReadTimeout            = "CONVERSE_ASYNC_READ_TIMEOUT"
+	EnvMaxConnections               = "CONVERSE_MAX_CONNECTIONS"
+	EnvAccessKey                    = "CONVERSE_ACCESS_KEY"
+	EnvSecretKey                    = "CONVERSE_SECRET_KEY"
+	EnvSessionToken                 = "CONVERSE_SESSION_TOKEN"
+	EnvProfileName                  = "CONVERSE_PROFILE_NAME"
+	EnvCredentialsPath              = "CONVERSE_PROFILE_CREDENTIALS_PATH"
+	EnvConfigurationPath            = "CONVERSE_PROFILE_CONFIGURATION_PATH"
+	EnvEndpoint                     = "CONVERSE_ENDPOINT"
+
+	EnvModel       = "CONVERSE_CHAT_OPTIONS_MODEL"
+	EnvTemperature = "CONVERSE_CHAT_OPTIONS_TEMPERATURE"
+	EnvTopP        = "CONVERSE_CHAT_OPTIONS_TOP_P"
+	EnvTopK        = "CONVERSE_CHAT_OPTIONS_TOP_K"
+	EnvMaxTokens   = "CONVERSE_CHAT_OPTIONS_MAX_TOKENS"
+)
+
+// SettingsFromEnv reads Settings from the process environment. Durations
+// are Go durations ("10m", "500ms"). Unset variables keep their defaults;
+// the AWS variables (AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID…) still
+// apply through the AWS configuration chain.
+func SettingsFromEnv() (Settings, error) { return SettingsFromLookup(os.LookupEnv) }
+
+// SettingsFromLookup is [SettingsFromEnv] over any lookup function.
+func SettingsFromLookup(lookup func(string) (string, bool)) (Settings, error) {
+	var s Settings
+	str := func(name string, dst *string) {
+		if v, ok := lookup(name); ok {
+			*dst = v
+		}
+	}
+	str(EnvRegion, &s.Region)
+	str(EnvAccessKey, &s.AccessKey)
+	str(EnvSecretKey, &s.SecretKey)
+	str(EnvSessionToken, &s.SessionToken)
+	str(EnvProfileName, &s.ProfileName)
+	str(EnvCredentialsPath, &s.CredentialsPath)
+	str(EnvConfigurationPath, &s.ConfigurationPath)
+	str(EnvEndpoint, &s.Endpoint)
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{EnvTimeout, &s.Timeout},
+		{EnvConnectionTimeout, &s.ConnectionTimeout},
+		{EnvConnectionAcquisitionTimeout, &s.ConnectionAcquisitionTimeout},
+		{EnvStreamReadTimeout, &s.StreamReadTimeout},
+	} {
+		v, ok := lookup(d.name)
+		if !ok || v == "" {
+			continue
+		}
+		dur, err := time.ParseDuration(v)
+		if err != nil || dur < 0 {
+			return Settings{}, fmt.Errorf("%s: %q is not a duration like 30s or 5m", d.name, v)
+		}
+		*d.dst = dur
+	}
+	if v, ok := lookup(EnvMaxConnections); ok && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Settings{}, fmt.Errorf("%s: %q is not a positive integer", EnvMaxConnections, v)
+		}
+		s.MaxConnections = n
+	}
+	return s, nil
+}
+
+// OptionsFromEnv reads default call Options from the process environment
+// (the spring.ai.bedrock.converse.chat.options.* properties).
+func OptionsFromEnv() (Options, error) { return OptionsFromLookup(os.LookupEnv) }
+
+// OptionsFromLookup is [OptionsFromEnv] over any lookup function.
+func OptionsFromLookup(lookup func(string) (string, bool)) (Options, error) {
+	var o Options
+	if v, ok := lookup(EnvModel); ok {
+		o.Model = v
+	}
+	float := func(name string) (*float32, error) {
+		v, ok := lookup(name)
+		if !ok || v == "" {
+			return nil, nil
+		}
+		f, err := strconv.ParseFloat(v, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q is not a number", name, v)
+		}
+		return Ptr(float32(f)), nil
+	}
+	integer := func(name string) (*int, error) {
+		v, ok := lookup(name)
+		if !ok || v == "" {
+			return nil, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q is not an integer", name, v)
+		}
+		return &n, nil
+	}
+	var err error
+	if o.Temperature, err = float(EnvTemperature); err != nil {
+		return Options{}, err
+	}
+	if o.TopP, err = float(EnvTopP); err != nil {
+		return Options{}, err
+	}
+	if o.TopK, err = integer(EnvTopK); err != nil {
+		return Options{}, err
+	}
+	if o.MaxTokens, err = integer(EnvMaxTokens); err != nil {
+		return Options{}, err
+	}
+	return o, nil
+}
+
+// awsConfig maps Settings onto aws-sdk-go-v2/config, with our transport.
+func (s Settings) awsConfig(ctx context.Context, hc aws.HTTPClient) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(hc),
+		// Retries are ours (retry.go): only the three retryable exceptions,
+		// with our backoff, and a stream is retried only before its first event.
+		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
+	}
+	if s.Region != "" {
+		opts = append(opts, config.WithRegion(s.Region))
+	}
+	if s.ProfileName != "" {
+		opts = append(opts, config.WithSharedConfigProfile(s.ProfileName))
+	}
+	if s.CredentialsPath != "" {
+		opts = append(opts, config.WithSharedCredentialsFiles([]string{s.CredentialsPath}))
+	}
+	if s.ConfigurationPath != "" {
+		opts = append(opts, config.WithSharedConfigFiles([]string{s.ConfigurationPath}))
+	}
+	if s.AccessKey != "" || s.SecretKey != "" {
+		if s.AccessKey == "" || s.SecretKey == "" {
+			return aws.Config{}, fmt.Errorf("chat settings: access key and secret key must be set together")
+		}
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, s.SessionToken)))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	return cfg, nil
+}
