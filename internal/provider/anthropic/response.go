@@ -1,0 +1,235 @@
+package anthropic
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/wire"
+)
+
+// apiMessage is a non-streaming response body, and the message of
+// message_start.
+type apiMessage struct {
+	ID           string          `json:"id"`
+	Type         string          `json:"type"`
+	Role         string          `json:"role"`
+	Content      []responseBlock `json:"content"`
+	StopReason   *string         `json:"stop_reason"`
+	StopSequence *string         `json:"stop_sequence"`
+	Usage        *apiUsage       `json:"usage"`
+}
+
+// responseBlock is a content block of a response (or of
+// content_block_start).
+type responseBlock struct {
+	Type      string          `json:"type"`
+	Text      string          `json:"text"`
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Input     json.RawMessage `json:"input"`
+	Thinking  string          `json:"thinking"`
+	Signature string          `json:"signature"`
+	Data      string          `json:"data"`
+}
+
+// Converse sends the request and translates the whole answer.
+func (p *Provider) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
+	start := p.now()
+	r, err := p.buildRequest(c.Request, c.UpstreamModel, false)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := withTimeout(ctx, p.timeout)
+	defer cancel()
+	resp, err := p.post(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return nil, p.transportError(ctx, err)
+	}
+	if len(raw) > maxResponseBytes {
+		return nil, wire.Errorf(wire.ModelErrorException, "Backend %q sent a response larger than %d bytes.", p.name, maxResponseBytes)
+	}
+	out, err := p.translateResponse(raw, c.Request)
+	if err != nil {
+		return nil, err
+	}
+	out.Metrics = &wire.ConverseMetrics{LatencyMs: p.now().Sub(start).Milliseconds()}
+	return out, nil
+}
+
+// translateResponse turns a Messages API response body into a Converse
+// response (without metrics).
+func (p *Provider) translateResponse(raw []byte, req *wire.ConverseRequest) (*wire.ConverseResponse, error) {
+	var m apiMessage
+	if err := json.Unmarshal(raw, &m); err != nil || m.Type != "message" {
+		return nil, &wire.Exception{Type: wire.ModelErrorException, Message: fmt.Sprintf("Backend %q sent a response that is not a message.", p.name), OriginalStatusCode: 200}
+	}
+	content := []wire.ContentBlock{}
+	malformed := false
+	for _, b := range m.Content {
+		switch b.Type {
+		case "text":
+			content = append(content, wire.ContentBlock{Text: wire.Ptr(b.Text)})
+		case "tool_use", "server_tool_use":
+			input, ok := toolInput(b.Input)
+			malformed = malformed || !ok
+			tu := &wire.ToolUseBlock{ToolUseID: b.ID, Name: b.Name, Input: input}
+			if b.Type == "server_tool_use" {
+				tu.Type = "server_tool_use"
+			}
+			content = append(content, wire.ContentBlock{ToolUse: tu})
+		case "thinking":
+			content = append(content, wire.ContentBlock{ReasoningContent: &wire.ReasoningContentBlock{
+				ReasoningText: &wire.ReasoningTextBlock{Text: b.Thinking, Signature: b.Signature},
+			}})
+		case "redacted_thinking":
+			content = append(content, wire.ContentBlock{ReasoningContent: &wire.ReasoningContentBlock{RedactedContent: []byte(b.Data)}})
+		}
+		// Other kinds (server tool results such as web_search_tool_result)
+		// have no Converse block and are left out.
+	}
+	stop := stopReason(m.StopReason)
+	if malformed {
+		stop = wire.StopReasonMalformedToolUse
+	}
+	out := &wire.ConverseResponse{
+		Output:     &wire.ConverseOutput{Message: &wire.Message{Role: wire.ConversationRoleAssistant, Content: content}},
+		StopReason: stop,
+		Usage:      convertUsage(m.Usage),
+	}
+	if req != nil {
+		out.AdditionalModelResponseFields = responseFields(raw, req.AdditionalModelResponseFieldPaths)
+	}
+	return out, nil
+}
+
+// toolInput checks a tool_use input is a JSON object; a missing input is
+// an empty object, anything else not ok (with an empty object in its
+// place so the response stays well-formed).
+func toolInput(raw json.RawMessage) (wire.Document, bool) {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		return wire.Document("{}"), true
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal([]byte(s), &obj) != nil || obj == nil {
+		return wire.Document("{}"), false
+	}
+	return wire.Document(s), true
+}
+
+// stopReason maps Anthropic's stop_reason to Bedrock's. refusal (the
+// model's safety classifiers stopped it) is content_filtered. pause_turn (a
+// long server-tool turn paused, to be continued by sending the answer
+// back) has no Bedrock counterpart and becomes end_turn, as do a missing
+// or unknown reason.
+func stopReason(s *string) wire.StopReason {
+	if s == nil {
+		return wire.StopReasonEndTurn
+	}
+	switch *s {
+	case "max_tokens":
+		return wire.StopReasonMaxTokens
+	case "stop_sequence":
+		return wire.StopReasonStopSequence
+	case "tool_use":
+		return wire.StopReasonToolUse
+	case "refusal":
+		return wire.StopReasonContentFiltered
+	case "model_context_window_exceeded":
+		return wire.StopReasonModelContextWindowExceeded
+	}
+	return wire.StopReasonEndTurn
+}
+
+// responseFields answers additionalModelResponseFieldPaths as Bedrock
+// does: each JSON Pointer is looked up in the model's native response (the
+// message here; message_delta for a stream), found values are copied into
+// an object at the same path, missing ones are ignored. nil when nothing
+// was asked for or found.
+func responseFields(raw []byte, paths []string) wire.Document {
+	if len(paths) == 0 {
+		return nil
+	}
+	var doc any
+	if json.Unmarshal(raw, &doc) != nil {
+		return nil
+	}
+	out := map[string]any{}
+	found := false
+	for _, ptr := range paths {
+		tokens, ok := splitPointer(ptr)
+		if !ok || len(tokens) == 0 {
+			continue
+		}
+		v, ok := lookup(doc, tokens)
+		if !ok {
+			continue
+		}
+		put(out, tokens, v)
+		found = true
+	}
+	if !found {
+		return nil
+	}
+	b, err := marshal(out)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func splitPointer(p string) ([]string, bool) {
+	if !strings.HasPrefix(p, "/") {
+		return nil, false
+	}
+	parts := strings.Split(p[1:], "/")
+	for i, s := range parts {
+		parts[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(s)
+	}
+	return parts, true
+}
+
+func lookup(v any, tokens []string) (any, bool) {
+	for _, t := range tokens {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[t]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(t)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// put stores v at tokens inside out, creating objects on the way (array
+// indexes become object keys: the result only mirrors the paths).
+func put(out map[string]any, tokens []string, v any) {
+	for _, t := range tokens[:len(tokens)-1] {
+		next, ok := out[t].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			out[t] = next
+		}
+		out = next
+	}
+	out[tokens[len(tokens)-1]] = v
+}
