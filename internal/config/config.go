@@ -25,6 +25,62 @@ type Config struct {
 	Auth   Auth   `yaml:"auth"`
 	// Builtin paces the built-in model.
 	Builtin Builtin `yaml:"builtin"`
+	// Backends are the model servers converse can call, by name. The
+	// built-in model is always there as "builtin".
+	Backends []Backend `yaml:"backends"`
+	// Routes send model IDs to backends; the first match wins.
+	Routes []Route `yaml:"routes"`
+	// Aliases map model IDs clients send to the IDs routed.
+	Aliases map[string]string `yaml:"aliases"`
+	// Default names the backend for catalogue models no route claims
+	// (default "builtin").
+	Default string `yaml:"default"`
+}
+
+// Backend kinds.
+const (
+	KindOpenAI    = "openai"
+	KindAnthropic = "anthropic"
+	KindBedrock   = "bedrock"
+)
+
+// Backend is one model server.
+type Backend struct {
+	Name string `yaml:"name"`
+	// Kind is openai (vLLM, Ollama, llama.cpp, LM Studio, OpenAI),
+	// anthropic, or bedrock.
+	Kind string `yaml:"kind"`
+	// BaseURL of the API (openai: up to /v1; anthropic: the host).
+	BaseURL string `yaml:"base_url"`
+	// Replicas are several base URLs of one model server; requests that
+	// share a cached prefix go to the same replica.
+	Replicas []string `yaml:"replicas"`
+	APIKey   Secret   `yaml:"api_key"`
+	// Timeout bounds one upstream call (default 5m).
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxConnections bounds open connections per replica (default 64).
+	MaxConnections int `yaml:"max_connections"`
+	// Region and Profile select AWS credentials for kind bedrock; BaseURL
+	// overrides the regional endpoint.
+	Region  string `yaml:"region"`
+	Profile string `yaml:"profile"`
+}
+
+// Route sends the model IDs matching Match to a backend.
+type Route struct {
+	// Match is an exact model ID or a glob (* matches anything); it also
+	// matches the inference-profile and ARN forms of a model ID.
+	Match   string `yaml:"match"`
+	Backend string `yaml:"backend"`
+	// Model is the backend's name for the model (default: the model ID).
+	Model     string   `yaml:"model"`
+	Fallbacks []Target `yaml:"fallbacks"`
+}
+
+// Target is a fallback: a backend and its model name.
+type Target struct {
+	Backend string `yaml:"backend"`
+	Model   string `yaml:"model"`
 }
 
 // TLS names a certificate and key in PEM files.
@@ -140,8 +196,60 @@ func (c *Config) check() error {
 			}
 		}
 	}
+	errs = append(errs, c.checkRouting()...)
 	if b := c.Builtin; b.TokensPerSecond != nil && *b.TokensPerSecond < 0 {
 		errs = append(errs, errors.New("builtin.tokens_per_second must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+func (c *Config) checkRouting() []error {
+	var errs []error
+	names := map[string]bool{"builtin": true}
+	for i, b := range c.Backends {
+		where := fmt.Sprintf("backends[%d] (%s)", i, b.Name)
+		switch {
+		case b.Name == "":
+			errs = append(errs, fmt.Errorf("backends[%d]: name is required", i))
+		case names[b.Name]:
+			errs = append(errs, fmt.Errorf("%s: the name is already taken", where))
+		}
+		names[b.Name] = true
+		switch b.Kind {
+		case KindOpenAI, KindAnthropic:
+			if b.BaseURL == "" && len(b.Replicas) == 0 && b.Kind == KindOpenAI {
+				errs = append(errs, fmt.Errorf("%s: base_url or replicas is required", where))
+			}
+		case KindBedrock:
+			if len(b.Replicas) > 0 {
+				errs = append(errs, fmt.Errorf("%s: replicas apply to openai backends only", where))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%s: kind %q is not one of openai, anthropic, bedrock", where, b.Kind))
+		}
+		if b.BaseURL != "" && len(b.Replicas) > 0 {
+			errs = append(errs, fmt.Errorf("%s: give base_url or replicas, not both", where))
+		}
+		if b.Timeout < 0 || b.MaxConnections < 0 {
+			errs = append(errs, fmt.Errorf("%s: timeout and max_connections must not be negative", where))
+		}
+	}
+	known := func(name string) bool { return names[name] }
+	if c.Default != "" && !known(c.Default) {
+		errs = append(errs, fmt.Errorf("default: backend %q is not defined", c.Default))
+	}
+	for i, r := range c.Routes {
+		if r.Match == "" {
+			errs = append(errs, fmt.Errorf("routes[%d]: match is required", i))
+		}
+		if !known(r.Backend) {
+			errs = append(errs, fmt.Errorf("routes[%d] (%s): backend %q is not defined", i, r.Match, r.Backend))
+		}
+		for j, f := range r.Fallbacks {
+			if !known(f.Backend) {
+				errs = append(errs, fmt.Errorf("routes[%d].fallbacks[%d]: backend %q is not defined", i, j, f.Backend))
+			}
+		}
+	}
+	return errs
 }

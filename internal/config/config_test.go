@@ -68,3 +68,43 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRouting(t *testing.T) {
+	t.Setenv("OLLAMA_KEY", "k")
+	c, err := Parse([]byte(`
+backends:
+  - name: ollama
+    kind: openai
+    base_url: http://localhost:11434/v1
+    api_key: ${OLLAMA_KEY}
+  - name: vllm
+    kind: openai
+    replicas: [http://a:8000/v1, http://b:8000/v1]
+routes:
+  - match: anthropic.claude-3-haiku-20240307-v1:0
+    backend: ollama
+    model: llama3.2
+    fallbacks: [{backend: builtin}]
+aliases: {fast: anthropic.claude-3-haiku-20240307-v1:0}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Backends) != 2 || c.Backends[0].APIKey != "k" || c.Routes[0].Fallbacks[0].Backend != "builtin" || c.Aliases["fast"] == "" {
+		t.Errorf("parsed %+v", c)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"backends: [{name: x, kind: grpc}]", `kind "grpc" is not one of`},
+		{"backends: [{name: x, kind: openai}]", "base_url or replicas is required"},
+		{"backends: [{name: builtin, kind: openai, base_url: u}]", "already taken"},
+		{"routes: [{match: a, backend: nowhere}]", `backend "nowhere" is not defined`},
+		{"routes: [{backend: builtin}]", "match is required"},
+		{"default: ghost", `backend "ghost" is not defined`},
+		{"routes: [{match: a, backend: builtin, fallbacks: [{backend: ghost}]}]", `fallbacks[0]: backend "ghost"`},
+	} {
+		_, err := Parse([]byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}

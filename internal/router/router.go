@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"time"
 
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
@@ -32,6 +34,8 @@ type Options struct {
 	Catalog *catalog.Catalog
 	// Logger notes fallbacks; nil discards.
 	Logger *slog.Logger
+	// Metrics records calls, tokens and fallbacks; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
@@ -141,8 +145,10 @@ func noBackend(model string) error {
 // Converse answers a Converse call, moving down the route's fallbacks while
 // targets are throttled, unavailable or time out.
 func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
+	start := time.Now()
 	p, err := r.prepare(c, false)
 	if err != nil {
+		r.opts.Metrics.Call("Converse", c.ModelID, "", outcome(err), time.Since(start), nil)
 		return nil, err
 	}
 	last := noBackend(c.ModelID)
@@ -154,20 +160,33 @@ func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.Converse
 		}
 		out, err := t.provider.Converse(ctx, cc)
 		if err == nil || !retryable(err) || ctx.Err() != nil {
+			var u *metrics.Usage
+			if err == nil {
+				u = usageOf(out.Usage)
+			}
+			r.opts.Metrics.Call("Converse", c.ModelID, t.name, outcome(err), time.Since(start), u)
 			return out, err
 		}
 		last = err
-		r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "error", err.Error())
+		r.fellBack(ctx, c, t, err)
 	}
+	r.opts.Metrics.Call("Converse", c.ModelID, "", outcome(last), time.Since(start), nil)
 	return nil, last
+}
+
+func (r *Router) fellBack(ctx context.Context, c *provider.Call, t target, err error) {
+	r.opts.Metrics.Fallback(c.ModelID, t.name)
+	r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "error", err.Error())
 }
 
 // ConverseStream answers a ConverseStream call. Fallbacks apply only until
 // the first event: after that the client has seen part of an answer.
 func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
+		start := time.Now()
 		p, err := r.prepare(c, true)
 		if err != nil {
+			r.opts.Metrics.Call("ConverseStream", c.ModelID, "", outcome(err), time.Since(start), nil)
 			yield(nil, err)
 			return
 		}
@@ -178,25 +197,64 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 				r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
 				continue
 			}
-			started := false
-			retry := false
+			started, firstToken, retry := false, false, false
+			var u *metrics.Usage
+			var failure error
 			for ev, err := range t.provider.ConverseStream(ctx, cc) {
 				if err != nil && !started && retryable(err) && ctx.Err() == nil {
 					last, retry = err, true
-					r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "error", err.Error())
+					r.fellBack(ctx, c, t, err)
 					break
 				}
 				started = true
+				if err != nil {
+					failure = err
+				} else if ev.ContentBlockDelta != nil && !firstToken {
+					firstToken = true
+					r.opts.Metrics.FirstToken(c.ModelID, t.name, time.Since(start))
+				} else if ev.Metadata != nil {
+					u = usageOf(ev.Metadata.Usage)
+				}
 				if !yield(ev, err) || err != nil {
-					return
+					break
 				}
 			}
 			if !retry {
+				if failure == nil && ctx.Err() != nil {
+					failure = ctx.Err()
+				}
+				r.opts.Metrics.Call("ConverseStream", c.ModelID, t.name, outcome(failure), time.Since(start), u)
 				return
 			}
 		}
+		r.opts.Metrics.Call("ConverseStream", c.ModelID, "", outcome(last), time.Since(start), nil)
 		yield(nil, last)
 	}
+}
+
+// outcome labels a call's result: "ok" or the exception type.
+func outcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	return wire.AsException(err).Type
+}
+
+func usageOf(u *wire.TokenUsage) *metrics.Usage {
+	if u == nil {
+		return nil
+	}
+	m := &metrics.Usage{Input: u.InputTokens, Output: u.OutputTokens}
+	if u.CacheReadInputTokens != nil {
+		m.CacheRead = *u.CacheReadInputTokens
+	}
+	if u.CacheWriteInputTokens != nil {
+		m.CacheWrite = *u.CacheWriteInputTokens
+	}
+	return m
 }
 
 // CountTokens counts the prompt tokens of a CountTokens input, asking the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
@@ -242,6 +244,42 @@ func TestGlobMatch(t *testing.T) {
 	} {
 		if got := globMatch(tc.p, tc.s); got != tc.want {
 			t.Errorf("globMatch(%q, %q) = %v", tc.p, tc.s, got)
+		}
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	tok, _ := sharedTokens()
+	m := metrics.New()
+	const model = "meta.llama3-8b-instruct-v1:0"
+	r, err := New(Options{
+		Backends: map[string]provider.Provider{"builtin": &fake{name: "builtin"}, "a": &fake{name: "a", err: wire.Errorf(wire.ThrottlingException, "x")}, "b": &fake{name: "b"}},
+		Default:  "builtin", Tokens: tok, Catalog: catalog.New(), Metrics: m,
+		Routes: []Route{{Pattern: model, Target: Target{Backend: "a"}, Fallbacks: []Target{{Backend: "b"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := answer(t, r, model); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := answer(t, r, "no-such-model"); err == nil {
+		t.Fatal("unknown model accepted")
+	}
+	for range r.ConverseStream(t.Context(), call(model)) {
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`converse_requests_total{backend="b",model="meta.llama3-8b-instruct-v1:0",operation="Converse",outcome="ok"} 1`,
+		`converse_requests_total{backend="b",model="meta.llama3-8b-instruct-v1:0",operation="ConverseStream",outcome="ok"} 1`,
+		`converse_requests_total{backend="",model="no-such-model",operation="Converse",outcome="ValidationException"} 1`,
+		`converse_fallbacks_total{backend="a",model="meta.llama3-8b-instruct-v1:0"} 2`,
+		`gen_ai_server_time_to_first_token_seconds_count{backend="b",model="meta.llama3-8b-instruct-v1:0"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }
