@@ -127,6 +127,8 @@ const (
 // block is one content block of the answer, in output order.
 type block struct {
 	kind blockKind
+	// pos is the block's contentBlockIndex.
+	pos  int
 	id   string
 	name string
 	// args is every argument fragment received, to tell when a tool call's
@@ -227,7 +229,7 @@ func (s *streamState) toolDelta(tc toolCall) {
 		b = s.lastTool
 	}
 	if b == nil {
-		b = &block{kind: toolBlock, id: s.p.toolUseID(tc.ID), name: tc.Function.Name}
+		b = &block{kind: toolBlock, pos: len(s.blocks), id: s.p.toolUseID(tc.ID), name: tc.Function.Name}
 		s.blocks = append(s.blocks, b)
 		if tc.Index != nil {
 			s.tools[*tc.Index] = b
@@ -251,20 +253,13 @@ func (s *streamState) toolDelta(tc toolCall) {
 }
 
 func (s *streamState) newBlock(kind blockKind) *block {
-	b := &block{kind: kind}
+	b := &block{kind: kind, pos: len(s.blocks)}
 	s.blocks = append(s.blocks, b)
 	s.open(len(s.blocks) - 1)
 	return b
 }
 
-func (s *streamState) index(b *block) int {
-	for i, x := range s.blocks {
-		if x == b {
-			return i
-		}
-	}
-	return -1
-}
+func (s *streamState) index(b *block) int { return b.pos }
 
 // open emits the start of block i if it is the live one.
 func (s *streamState) open(i int) {
