@@ -74,12 +74,15 @@ func New(ctx context.Context, opts ...ClientOption) (*Client, error) {
 		return nil, err
 	}
 	hc := cfg.hc
-	var ours *http.Client
+	var (
+		ours *http.Client
+		tr   *http.Transport
+	)
 	if hc == nil {
-		ours = newHTTPClient(s)
+		ours, tr = newHTTPClient(s)
 		hc = ours
 	}
-	awsCfg, err := s.awsConfig(ctx, hc)
+	awsCfg, err := s.awsConfig(ctx, readOnlyBodies(hc), tr)
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func (p Prompt) Memory(m Memory, conversationID string) Prompt {
 // Usage counts tokens. InputTokens excludes cached input, which Bedrock
 // reports beside it; a call with tool rounds sums its rounds.
 type Usage struct {
-	InputTokens, OutputTokens, TotalTokens       int
+	InputTokens, OutputTokens, TotalTokens      int
 	CacheReadInputTokens, CacheWriteInputTokens int
 }
 

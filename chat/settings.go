@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
@@ -227,9 +229,11 @@ func OptionsFromLookup(lookup func(string) (string, bool)) (Options, error) {
 }
 
 // awsConfig maps Settings onto aws-sdk-go-v2/config, with our transport.
-func (s Settings) awsConfig(ctx context.Context, hc aws.HTTPClient) (aws.Config, error) {
+// The SDK builds its own HTTP client while loading, to apply a custom CA
+// bundle (AWS_CA_BUNDLE, ca_bundle) to its transport; hc, when not nil,
+// receives that TLS configuration and replaces it.
+func (s Settings) awsConfig(ctx context.Context, hc aws.HTTPClient, tr *http.Transport) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(hc),
 		// Retries are ours (retry.go): only the three retryable exceptions,
 		// with our backoff, and a stream is retried only before its first event.
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
@@ -255,6 +259,14 @@ func (s Settings) awsConfig(ctx context.Context, hc aws.HTTPClient) (aws.Config,
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
+	}
+	if hc != nil {
+		if bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok && tr != nil {
+			if tls := bc.GetTransport().TLSClientConfig; tls != nil {
+				tr.TLSClientConfig = tls.Clone()
+			}
+		}
+		cfg.HTTPClient = hc
 	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion

@@ -10,6 +10,8 @@ import (
 	"net/http/httptrace"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // ErrConnectionAcquisitionTimeout reports that no pooled or new connection
@@ -23,7 +25,7 @@ var ErrStreamReadTimeout = errors.New("chat: stream read timeout")
 // newHTTPClient builds the transport the Settings describe. Whole-call
 // timeouts are contexts (client.go), not http.Client.Timeout, which would
 // also cut long streams.
-func newHTTPClient(s Settings) *http.Client {
+func newHTTPClient(s Settings) (*http.Client, *http.Transport) {
 	dialer := &net.Dialer{Timeout: s.ConnectionTimeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -40,7 +42,7 @@ func newHTTPClient(s Settings) *http.Client {
 		base:    tr,
 		acquire: s.ConnectionAcquisitionTimeout,
 		read:    s.StreamReadTimeout,
-	}}
+	}}, tr
 }
 
 // timeoutTransport enforces the acquisition and read timeouts, which
@@ -56,15 +58,6 @@ type timeoutTransport struct {
 func (t *timeoutTransport) CloseIdleConnections() { t.base.CloseIdleConnections() }
 
 func (t *timeoutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	// The SDK closes a request body as soon as the round trip returns.
-	// Against a fast server net/http can still be inside the body's WriteTo
-	// then; WriteTo returns io.EOF, the transport takes it for a failed
-	// write and closes the connection under the response ("use of closed
-	// network connection"). Without WriteTo the transport copies through
-	// Read, which has finished by the time the response arrives.
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = readOnlyBody{r.Body}
-	}
 	ctx, cancel := context.WithCancelCause(r.Context())
 	var (
 		mu  sync.Mutex
@@ -96,6 +89,26 @@ func (t *timeoutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	resp.Body = newIdleBody(resp.Body, t.read, cancel)
 	return resp, nil
+}
+
+// readOnlyBodies wraps the HTTP client the SDK uses so request bodies do
+// not offer WriteTo.
+//
+// The SDK closes a request body as soon as http.Client.Do returns. Against
+// a fast server net/http can still be inside the body's WriteTo then;
+// WriteTo returns io.EOF, the transport takes it for a failed write and
+// closes the connection under the response ("use of closed network
+// connection"). Without WriteTo the transport copies through Read, which
+// has finished before Do returns. The bytes sent are the same.
+func readOnlyBodies(hc *http.Client) aws.HTTPClient { return guardedClient{hc} }
+
+type guardedClient struct{ hc *http.Client }
+
+func (g guardedClient) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = readOnlyBody{r.Body}
+	}
+	return g.hc.Do(r)
 }
 
 type readOnlyBody struct{ rc io.ReadCloser }
