@@ -200,7 +200,7 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 			started, firstToken, retry := false, false, false
 			var u *metrics.Usage
 			var failure error
-			for ev, err := range t.provider.ConverseStream(ctx, cc) {
+			for ev, err := range ordered(t.name, t.provider.ConverseStream(ctx, cc)) {
 				if err != nil && !started && retryable(err) && ctx.Err() == nil {
 					last, retry = err, true
 					r.fellBack(ctx, c, t, err)

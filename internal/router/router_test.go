@@ -60,7 +60,16 @@ func (f *fake) ConverseStream(_ context.Context, c *provider.Call) iter.Seq2[*wi
 			return
 		}
 		text := f.name + ":" + c.UpstreamModel
-		yield(&wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{Delta: &wire.ContentBlockDelta{Text: &text}}}, nil)
+		for _, ev := range []*wire.StreamEvent{
+			{ContentBlockDelta: &wire.ContentBlockDeltaEvent{Delta: &wire.ContentBlockDelta{Text: &text}}},
+			{ContentBlockStop: &wire.ContentBlockStopEvent{}},
+			{MessageStop: &wire.MessageStopEvent{StopReason: wire.StopReasonEndTurn}},
+			{Metadata: &wire.ConverseStreamMetadataEvent{Usage: &wire.TokenUsage{InputTokens: 1, OutputTokens: 1, TotalTokens: 2}}},
+		} {
+			if !yield(ev, nil) {
+				return
+			}
+		}
 	}
 }
 
