@@ -46,8 +46,7 @@ func newHTTPClient(s Settings) (*http.Client, *http.Transport) {
 }
 
 // timeoutTransport enforces the acquisition and read timeouts, which
-// net/http has no settings for, and keeps request bodies from offering
-// WriteTo.
+// net/http has no settings for.
 type timeoutTransport struct {
 	base    *http.Transport
 	acquire time.Duration
