@@ -59,6 +59,7 @@ func TestClientDisconnectEndsStream(t *testing.T) {
 	client := sdktest.Client(t, endpoint, sdktest.Options{})
 
 	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 	out, err := client.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
 		ModelId: aws.String(haiku), Messages: []types.Message{userText("go on forever")},
 	})

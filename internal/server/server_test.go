@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -17,14 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/conversekit/converse/internal/auth"
-	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/provider"
-	"github.com/conversekit/converse/internal/provider/builtin"
-	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/sdktest"
 	"github.com/conversekit/converse/internal/server"
-	"github.com/conversekit/converse/internal/tokens"
+	"github.com/conversekit/converse/internal/servertest"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -63,56 +57,11 @@ func (r *recorder) last() string {
 	return r.models[len(r.models)-1]
 }
 
-var sharedTokens = sync.OnceValues(tokens.New)
-
-func counter(t testing.TB) *tokens.Counter {
-	t.Helper()
-	tok, err := sharedTokens()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
 // start runs a converse server on a loopback port, as `converse serve` does,
 // and returns its endpoint. wrap may replace the router.
 func start(t testing.TB, wrap func(server.Router) server.Router) string {
 	t.Helper()
-	tok := counter(t)
-	rt, err := router.New(router.Options{Backends: map[string]provider.Provider{"builtin": builtin.New(builtin.Options{Tokens: tok})}, Default: "builtin", Tokens: tok, Catalog: catalog.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r server.Router = rt
-	if wrap != nil {
-		r = wrap(r)
-	}
-	val, err := wire.NewValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := auth.New(auth.DevOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, nil), ln, time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
+	return servertest.Start(t, servertest.Options{Wrap: wrap})
 }
 
 func userText(s string) types.Message {

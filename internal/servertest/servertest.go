@@ -1,0 +1,102 @@
+// Package servertest runs a complete converse server (server, router,
+// validation, SigV4 verification) on a loopback port for tests in any
+// package, as `converse serve` runs it.
+package servertest
+
+import (
+	"context"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/conversekit/converse/internal/auth"
+	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/builtin"
+	"github.com/conversekit/converse/internal/router"
+	"github.com/conversekit/converse/internal/server"
+	"github.com/conversekit/converse/internal/tokens"
+	"github.com/conversekit/converse/internal/wire"
+)
+
+// Options configure a test server; the zero value is `converse serve` on
+// its defaults (built-in model, development key test/test), unpaced.
+type Options struct {
+	// Backends are added beside "builtin".
+	Backends map[string]provider.Provider
+	// Routes and Default as in router.Options ("builtin" when empty).
+	Routes  []router.Route
+	Default string
+	// Builtin replaces the built-in model's options (Tokens is filled in).
+	Builtin builtin.Options
+	// Auth replaces the development key.
+	Auth *auth.Options
+	// Wrap, when set, wraps the router (to record or fake calls).
+	Wrap func(server.Router) server.Router
+}
+
+var sharedTokens = sync.OnceValues(tokens.New)
+
+// Tokens is a token counter shared by the tests of one process.
+func Tokens(t testing.TB) *tokens.Counter {
+	t.Helper()
+	tok, err := sharedTokens()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Start runs a server until the test ends and returns its http:// endpoint.
+func Start(t testing.TB, o Options) string {
+	t.Helper()
+	tok := Tokens(t)
+	bo := o.Builtin
+	bo.Tokens = tok
+	backends := map[string]provider.Provider{"builtin": builtin.New(bo)}
+	for name, p := range o.Backends {
+		backends[name] = p
+	}
+	if o.Default == "" {
+		o.Default = "builtin"
+	}
+	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: catalog.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r server.Router = rt
+	if o.Wrap != nil {
+		r = o.Wrap(r)
+	}
+	val, err := wire.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ao := auth.DevOptions()
+	if o.Auth != nil {
+		ao = *o.Auth
+	}
+	verifier, err := auth.New(ao)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, nil), ln, time.Second) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
