@@ -58,6 +58,9 @@ func answerText(req *wire.ConverseRequest) string {
 	} else {
 		b.WriteString("Here is my answer.")
 	}
+	if note := mediaNote(req.Messages); note != "" {
+		b.WriteString(" " + note)
+	}
 	if sys := systemText(req.System); sys != "" {
 		fmt.Fprintf(&b, " I am following the instructions %q.", clip(sys, 120))
 	}

@@ -6,7 +6,10 @@ package builtin
 import (
 	"context"
 	"iter"
+	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/conversekit/converse/internal/provider"
@@ -24,11 +27,24 @@ type Options struct {
 	TokensPerSecond float64
 	// Now is the clock for metrics; nil means time.Now.
 	Now func() time.Time
+	// Script holds scripted rules tried before the default behaviour; nil
+	// means none.
+	Script *Script
+	// Reasoning reports whether a model (the routed model ID) can reason,
+	// as the catalogue's Model.Reasoning says. Requests that enable
+	// reasoning through additionalModelRequestFields get reasoningContent
+	// only from such models. nil means every model can.
+	Reasoning func(modelID string) bool
 }
 
 // Model is the built-in model. It is safe for concurrent use.
 type Model struct {
 	opts Options
+
+	mu    sync.Mutex // guards the script's state
+	rng   *rand.Rand
+	seen  []int // per rule: calls that reached it and matched
+	fired []int // per rule: calls it answered
 }
 
 // New returns the built-in model.
@@ -36,10 +52,49 @@ func New(opts Options) *Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Model{opts: opts}
+	m := &Model{opts: opts}
+	if s := opts.Script; s != nil {
+		m.rng = rand.New(rand.NewPCG(s.seed, s.seed^0x9E3779B97F4A7C15))
+		m.seen = make([]int, len(s.rules))
+		m.fired = make([]int, len(s.rules))
+	}
+	return m
 }
 
 var _ provider.Provider = (*Model)(nil)
+
+// choose returns the scripted action for a call, or nil when no rule
+// fires. Rules are tried in order; a rule counts the calls that reach it
+// and match its conditions, and fires when the count is one it names, the
+// probability draw succeeds and its sequence has an answer left.
+func (m *Model) choose(c *provider.Call, stream bool) *action {
+	s := m.opts.Script
+	if s == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range s.rules {
+		r := &s.rules[i]
+		if !r.matches(c, stream) {
+			continue
+		}
+		m.seen[i]++
+		if len(r.calls) > 0 && !slices.Contains(r.calls, m.seen[i]) {
+			continue
+		}
+		if r.probability < 1 && m.rng.Float64() >= r.probability {
+			continue
+		}
+		n := m.fired[i]
+		if n >= len(r.sequence) && !r.repeat {
+			continue
+		}
+		m.fired[i]++
+		return &r.sequence[n%len(r.sequence)]
+	}
+	return nil
+}
 
 // reply is the model's whole answer, computed before anything is sent so
 // that Converse and ConverseStream report the same content and usage.
@@ -48,40 +103,108 @@ type reply struct {
 	stop         wire.StopReason
 	inputTokens  int
 	outputTokens int
+	usageSet     *usageOverride
 }
 
-// replyBlock is one content block: text in word-sized pieces, or a tool call
-// whose input JSON streams in pieces.
+// replyBlock is one content block: text in word-sized pieces, a tool call
+// whose input JSON streams in pieces, or reasoning text with its signature.
 type replyBlock struct {
-	chunks  []string
-	toolUse *wire.ToolUseBlock
+	chunks    []string
+	toolUse   *wire.ToolUseBlock
+	signature string // set for a reasoning block
 }
 
 func (b *replyBlock) text() string { return strings.Join(b.chunks, "") }
 
-func (m *Model) reply(req *wire.ConverseRequest) reply {
+// pace is how fast one call answers.
+type pace struct {
+	delay, ttft time.Duration
+	tps         float64
+}
+
+func (m *Model) pace(a *action) pace {
+	p := pace{ttft: m.opts.TimeToFirstToken, tps: m.opts.TokensPerSecond}
+	if a != nil {
+		p.delay = a.delay
+		if a.timeToFirstToken != nil {
+			p.ttft = *a.timeToFirstToken
+		}
+		if a.tokensPerSecond != nil {
+			p.tps = *a.tokensPerSecond
+		}
+	}
+	return p
+}
+
+func (m *Model) canReason(c *provider.Call) bool {
+	if m.opts.Reasoning == nil {
+		return true
+	}
+	id := c.UpstreamModel
+	if id == "" {
+		id = c.ModelID
+	}
+	return m.opts.Reasoning(id) || (c.ModelID != id && m.opts.Reasoning(c.ModelID))
+}
+
+func (m *Model) reply(c *provider.Call, a *action) (reply, error) {
+	req := c.Request
 	r := reply{stop: wire.StopReasonEndTurn}
 	r.inputTokens = m.opts.Tokens.Converse(tokens.FromRequest(req)).Total
-	if calls := toolCalls(req); len(calls) > 0 {
+
+	var calls []wire.ToolUseBlock
+	var text string
+	scripted := a != nil && (a.text != nil || len(a.toolUse) > 0)
+	switch {
+	case scripted:
+		if a.text != nil {
+			text = *a.text
+		}
+		calls = scriptedCalls(req, a.toolUse)
+	default:
+		calls = toolCalls(req)
+		if len(calls) == 0 {
+			var ok bool
+			if text, ok = toolResultAnswer(req); !ok {
+				text = answerText(req)
+			}
+		}
+	}
+
+	if rs := reasoningOf(req); rs.enabled && m.canReason(c) {
+		if err := checkThinking(rs, req.InferenceConfig); err != nil {
+			return r, err
+		}
+		rt := reasoningText(req, calls, rs.words)
+		r.blocks = append(r.blocks, replyBlock{chunks: splitWords(rt), signature: signature(c.ModelID, rt)})
+		r.outputTokens += m.opts.Tokens.Text(rt)
+	}
+	if text != "" {
+		chunks, stop := m.cut(splitWords(text), req.InferenceConfig)
+		r.stop = stop
+		if len(chunks) > 0 {
+			r.blocks = append(r.blocks, replyBlock{chunks: chunks})
+			r.outputTokens += m.opts.Tokens.Text(strings.Join(chunks, ""))
+		}
+		if stop != wire.StopReasonEndTurn {
+			calls = nil // cut short before any tool call
+		}
+	}
+	if len(calls) > 0 {
 		r.stop = wire.StopReasonToolUse
 		for i := range calls {
-			c := &calls[i]
-			r.blocks = append(r.blocks, replyBlock{toolUse: c, chunks: splitRunes(string(c.Input), 16)})
-			r.outputTokens += m.opts.Tokens.Text(c.Name) + m.opts.Tokens.Text(string(c.Input))
+			tc := &calls[i]
+			r.blocks = append(r.blocks, replyBlock{toolUse: tc, chunks: splitRunes(string(tc.Input), 16)})
+			r.outputTokens += m.opts.Tokens.Text(tc.Name) + m.opts.Tokens.Text(string(tc.Input))
 		}
-		return r
 	}
-	text, ok := toolResultAnswer(req)
-	if !ok {
-		text = answerText(req)
+	if a != nil {
+		if a.stopReason != "" {
+			r.stop = a.stopReason
+		}
+		r.usageSet = a.usage
 	}
-	chunks, stop := m.cut(splitWords(text), req.InferenceConfig)
-	r.stop = stop
-	if len(chunks) > 0 {
-		r.blocks = append(r.blocks, replyBlock{chunks: chunks})
-		r.outputTokens = m.opts.Tokens.Text(strings.Join(chunks, ""))
-	}
-	return r
+	return r, nil
 }
 
 // cut applies maxTokens and stopSequences to the answer's pieces.
@@ -192,42 +315,84 @@ func pause(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// pieceDelay is the time generating s takes at the configured pace.
-func (m *Model) pieceDelay(s string) time.Duration {
-	if m.opts.TokensPerSecond <= 0 {
+// pieceDelay is the time generating s takes at tps tokens per second.
+func (m *Model) pieceDelay(s string, tps float64) time.Duration {
+	if tps <= 0 {
 		return 0
 	}
-	return m.tokenDelay(m.opts.Tokens.Text(s))
+	return tokenDelay(m.opts.Tokens.Text(s), tps)
 }
 
-func (m *Model) tokenDelay(n int) time.Duration {
-	if m.opts.TokensPerSecond <= 0 {
+func tokenDelay(n int, tps float64) time.Duration {
+	if tps <= 0 {
 		return 0
 	}
-	return time.Duration(float64(n) / m.opts.TokensPerSecond * float64(time.Second))
+	return time.Duration(float64(n) / tps * float64(time.Second))
 }
 
 func (r *reply) usage() *wire.TokenUsage {
-	return &wire.TokenUsage{
-		InputTokens:  r.inputTokens,
-		OutputTokens: r.outputTokens,
-		TotalTokens:  r.inputTokens + r.outputTokens,
+	u := &wire.TokenUsage{InputTokens: r.inputTokens, OutputTokens: r.outputTokens}
+	o := r.usageSet
+	if o == nil {
+		u.TotalTokens = u.InputTokens + u.OutputTokens
+		return u
 	}
+	if o.InputTokens != nil {
+		u.InputTokens = *o.InputTokens
+	}
+	if o.OutputTokens != nil {
+		u.OutputTokens = *o.OutputTokens
+	}
+	u.TotalTokens = u.InputTokens + u.OutputTokens
+	if o.CacheReadInputTokens != nil {
+		u.CacheReadInputTokens = wire.Ptr(*o.CacheReadInputTokens)
+		u.TotalTokens += *o.CacheReadInputTokens
+	}
+	if o.CacheWriteInputTokens != nil {
+		u.CacheWriteInputTokens = wire.Ptr(*o.CacheWriteInputTokens)
+		u.TotalTokens += *o.CacheWriteInputTokens
+	}
+	if o.TotalTokens != nil {
+		u.TotalTokens = *o.TotalTokens
+	}
+	return u
 }
 
 // Converse answers in one piece, after the time the answer would take to
 // generate at the configured pace.
 func (m *Model) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
 	start := m.opts.Now()
-	r := m.reply(c.Request)
-	if err := pause(ctx, m.opts.TimeToFirstToken+m.tokenDelay(r.outputTokens)); err != nil {
+	a := m.choose(c, false)
+	p := m.pace(a)
+	if err := pause(ctx, p.delay); err != nil {
+		return nil, err
+	}
+	if a != nil && a.exception != nil {
+		// A call that fails partway fails whole when nothing streams; the
+		// stream-only exception becomes the model error Converse carries.
+		ex := *a.exception
+		if ex.Type == wire.ModelStreamErrorException {
+			ex.Type = wire.ModelErrorException
+		}
+		return nil, &ex
+	}
+	r, err := m.reply(c, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := pause(ctx, p.ttft+tokenDelay(r.outputTokens, p.tps)); err != nil {
 		return nil, err
 	}
 	content := make([]wire.ContentBlock, 0, len(r.blocks))
 	for _, b := range r.blocks {
-		if b.toolUse != nil {
+		switch {
+		case b.toolUse != nil:
 			content = append(content, wire.ContentBlock{ToolUse: b.toolUse})
-		} else {
+		case b.signature != "":
+			content = append(content, wire.ContentBlock{ReasoningContent: &wire.ReasoningContentBlock{
+				ReasoningText: &wire.ReasoningTextBlock{Text: b.text(), Signature: b.signature},
+			}})
+		default:
 			content = append(content, wire.ContentBlock{Text: wire.Ptr(b.text())})
 		}
 	}
@@ -239,58 +404,105 @@ func (m *Model) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseR
 	}, nil
 }
 
-// ConverseStream yields the same answer as Converse in word-sized text
-// deltas, in Bedrock's event order.
+// ConverseStream yields the same answer as Converse in word-sized deltas,
+// in Bedrock's event order. A scripted failure after N events ends the
+// stream with the exception, which the server sends as an exception frame.
 func (m *Model) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		start := m.opts.Now()
-		r := m.reply(c.Request)
-		if err := pause(ctx, m.opts.TimeToFirstToken); err != nil {
+		a := m.choose(c, true)
+		p := m.pace(a)
+		if err := pause(ctx, p.delay); err != nil {
 			yield(nil, err)
 			return
 		}
-		if !yield(&wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}}, nil) {
+		failAfter := -1
+		if a != nil && a.exception != nil {
+			if a.failAfter <= 0 {
+				yield(nil, a.exception)
+				return
+			}
+			failAfter = a.failAfter
+		}
+		r, err := m.reply(c, a)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		if err := pause(ctx, p.ttft); err != nil {
+			yield(nil, err)
+			return
+		}
+		sent := 0
+		// emit yields one event, or the scripted exception once failAfter
+		// events went out; it reports whether the stream goes on.
+		emit := func(ev *wire.StreamEvent) bool {
+			if sent == failAfter {
+				yield(nil, a.exception)
+				return false
+			}
+			sent++
+			return yield(ev, nil)
+		}
+		if !emit(&wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}}) {
 			return
 		}
 		for i, b := range r.blocks {
-			if !m.streamBlock(ctx, i, &b, yield) {
+			if !m.streamBlock(ctx, i, &b, p.tps, emit, func(err error) { yield(nil, err) }) {
 				return
 			}
 		}
-		if !yield(&wire.StreamEvent{MessageStop: &wire.MessageStopEvent{StopReason: r.stop}}, nil) {
+		if !emit(&wire.StreamEvent{MessageStop: &wire.MessageStopEvent{StopReason: r.stop}}) {
 			return
 		}
-		yield(&wire.StreamEvent{Metadata: &wire.ConverseStreamMetadataEvent{
+		if !emit(&wire.StreamEvent{Metadata: &wire.ConverseStreamMetadataEvent{
 			Usage:   r.usage(),
 			Metrics: &wire.ConverseStreamMetrics{LatencyMs: m.opts.Now().Sub(start).Milliseconds()},
-		}}, nil)
+		}}) {
+			return
+		}
+		if sent == failAfter {
+			yield(nil, a.exception)
+		}
 	}
 }
 
 // streamBlock sends one block: contentBlockStart for tool calls only (text
-// blocks start with their first delta, as on Bedrock), the deltas, then
+// and reasoning blocks start with their first delta, as on Bedrock), the
+// deltas (for reasoning: text, then one signature delta), then
 // contentBlockStop. It reports whether the stream goes on.
-func (m *Model) streamBlock(ctx context.Context, i int, b *replyBlock, yield func(*wire.StreamEvent, error) bool) bool {
+func (m *Model) streamBlock(ctx context.Context, i int, b *replyBlock, tps float64, emit func(*wire.StreamEvent) bool, fail func(error)) bool {
 	if b.toolUse != nil {
 		start := &wire.ContentBlockStartEvent{ContentBlockIndex: i, Start: &wire.ContentBlockStart{
 			ToolUse: &wire.ToolUseBlockStart{ToolUseID: b.toolUse.ToolUseID, Name: b.toolUse.Name},
 		}}
-		if !yield(&wire.StreamEvent{ContentBlockStart: start}, nil) {
+		if !emit(&wire.StreamEvent{ContentBlockStart: start}) {
 			return false
 		}
+	}
+	delta := func(d *wire.ContentBlockDelta) bool {
+		return emit(&wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{ContentBlockIndex: i, Delta: d}})
 	}
 	for _, chunk := range b.chunks {
-		if err := pause(ctx, m.pieceDelay(chunk)); err != nil {
-			yield(nil, err)
+		if err := pause(ctx, m.pieceDelay(chunk, tps)); err != nil {
+			fail(err)
 			return false
 		}
-		delta := &wire.ContentBlockDelta{Text: wire.Ptr(chunk)}
-		if b.toolUse != nil {
-			delta = &wire.ContentBlockDelta{ToolUse: &wire.ToolUseBlockDelta{Input: chunk}}
+		var d *wire.ContentBlockDelta
+		switch {
+		case b.toolUse != nil:
+			d = &wire.ContentBlockDelta{ToolUse: &wire.ToolUseBlockDelta{Input: chunk}}
+		case b.signature != "":
+			d = &wire.ContentBlockDelta{ReasoningContent: &wire.ReasoningContentBlockDelta{Text: wire.Ptr(chunk)}}
+		default:
+			d = &wire.ContentBlockDelta{Text: wire.Ptr(chunk)}
 		}
-		if !yield(&wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{ContentBlockIndex: i, Delta: delta}}, nil) {
+		if !delta(d) {
 			return false
 		}
 	}
-	return yield(&wire.StreamEvent{ContentBlockStop: &wire.ContentBlockStopEvent{ContentBlockIndex: i}}, nil)
+	if b.signature != "" && !delta(&wire.ContentBlockDelta{ReasoningContent: &wire.ReasoningContentBlockDelta{Signature: wire.Ptr(b.signature)}}) {
+		return false
+	}
+	return emit(&wire.StreamEvent{ContentBlockStop: &wire.ContentBlockStopEvent{ContentBlockIndex: i}})
 }
