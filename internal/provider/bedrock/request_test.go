@@ -124,7 +124,9 @@ func TestSignatureVerifies(t *testing.T) {
 			}{
 				{"as sent", func(b []byte) []byte { return b }, true},
 				{"body changed", func(b []byte) []byte { return bytes.Replace(b, []byte("héllo"), []byte("heello"), 1) }, false},
-				{"path changed", func(b []byte) []byte { return bytes.Replace(b, []byte("/converse HTTP"), []byte("/converse-stream HTTP"), 1) }, false},
+				{"path changed", func(b []byte) []byte {
+					return bytes.Replace(b, []byte("/converse HTTP"), []byte("/converse-stream HTTP"), 1)
+				}, false},
 			} {
 				var wireBytes bytes.Buffer
 				if err := req.Write(&wireBytes); err != nil {
