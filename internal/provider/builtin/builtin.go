@@ -461,7 +461,8 @@ func (m *Model) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[
 		}}) {
 			return
 		}
-		if sent == failAfter {
+		if failAfter >= 0 {
+			// failAfter exceeds the answer's events: fail at the end.
 			yield(nil, a.exception)
 		}
 	}
