@@ -583,3 +583,212 @@ func checkCode(t *testing.T, op string, err error, code string, status int) {
 		t.Errorf("%s: HTTP %d, want %d", op, re.HTTPStatusCode(), status)
 	}
 }
+
+// blocking is an upstream that starts answering and then waits for its
+// caller to go away; released is closed once its request context ended,
+// which happens only when the provider closed the upstream connection.
+type blocking struct {
+	started, released chan struct{}
+	once, startOnce   sync.Once
+}
+
+func newBlocking() *blocking {
+	return &blocking{started: make(chan struct{}), released: make(chan struct{})}
+}
+
+func (b *blocking) wait(ctx context.Context) {
+	b.startOnce.Do(func() { close(b.started) })
+	<-ctx.Done()
+	b.once.Do(func() { close(b.released) })
+}
+
+func (b *blocking) Converse(ctx context.Context, _ *provider.Call) (*wire.ConverseResponse, error) {
+	b.wait(ctx)
+	return nil, wire.Errorf(wire.InternalServerException, "caller left")
+}
+
+func (b *blocking) ConverseStream(ctx context.Context, _ *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
+	return func(yield func(*wire.StreamEvent, error) bool) {
+		defer b.wait(ctx)
+		if !yield(&wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}}, nil) {
+			return
+		}
+		if !yield(&wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{Delta: &wire.ContentBlockDelta{Text: wire.Ptr("partial")}}}, nil) {
+			return
+		}
+		b.wait(ctx)
+		yield(nil, wire.Errorf(wire.InternalServerException, "caller left"))
+	}
+}
+
+func (b *blocking) CountTokens(ctx context.Context, _ string, _ *wire.CountTokensInput) (*wire.CountTokensResponse, error) {
+	b.wait(ctx)
+	return nil, wire.Errorf(wire.InternalServerException, "caller left")
+}
+
+// released waits for the upstream to see its request end. The fail-safe
+// only keeps a broken build from hanging until the test binary's timeout.
+func (b *blocking) checkReleased(t *testing.T) {
+	t.Helper()
+	select {
+	case <-b.released:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the upstream request is still open")
+	}
+}
+
+func testCall(t *testing.T) *provider.Call {
+	t.Helper()
+	raw := []byte(`{"messages":[{"role":"user","content":[{"text":"hello"}]}]}`)
+	var req wire.ConverseRequest
+	if err := wire.Decode(raw, &req); err != nil {
+		t.Fatal(err)
+	}
+	return &provider.Call{ModelID: haiku, UpstreamModel: haiku, Request: &req, Raw: raw}
+}
+
+// Breaking out of the stream closes the upstream connection: the upstream
+// sees its request end (goleak in TestMain checks nothing is left running).
+func TestEarlyBreakClosesUpstream(t *testing.T) {
+	b := newBlocking()
+	p := newProvider(t, serve(t, b, upstreamAuth()), nil)
+	n := 0
+	for ev, err := range p.ConverseStream(t.Context(), testCall(t)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.MessageStart == nil {
+			t.Fatalf("first event %q, want messageStart", ev.EventType())
+		}
+		n++
+		break
+	}
+	if n != 1 {
+		t.Fatalf("%d events", n)
+	}
+	b.checkReleased(t)
+}
+
+// Cancelling the caller's context aborts the upstream request, mid-stream
+// and while waiting for a Converse answer.
+func TestCancelAbortsUpstream(t *testing.T) {
+	t.Run("stream", func(t *testing.T) {
+		b := newBlocking()
+		p := newProvider(t, serve(t, b, upstreamAuth()), nil)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var kinds []string
+		var last error
+		for ev, err := range p.ConverseStream(ctx, testCall(t)) {
+			if err != nil {
+				last = err
+				break
+			}
+			kinds = append(kinds, ev.EventType())
+			if len(kinds) == 2 {
+				cancel()
+			}
+		}
+		if !errors.Is(last, context.Canceled) {
+			t.Errorf("after %v: error %v, want context.Canceled", kinds, last)
+		}
+		b.checkReleased(t)
+	})
+	t.Run("converse", func(t *testing.T) {
+		b := newBlocking()
+		p := newProvider(t, serve(t, b, upstreamAuth()), nil)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go func() {
+			<-b.started
+			cancel()
+		}()
+		_, err := p.Converse(ctx, testCall(t))
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("error %v, want context.Canceled", err)
+		}
+		b.checkReleased(t)
+	})
+}
+
+// A client of the front that closes its stream early ends the upstream
+// request too, across both hops.
+func TestOuterCloseReachesUpstream(t *testing.T) {
+	b := newBlocking()
+	c := newChain(t, b, nil)
+	out, err := c.outer.ConverseStream(t.Context(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(haiku), Messages: []types.Message{userText("hello")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := out.GetStream()
+	if _, ok := (<-stream.Events()).(*types.ConverseStreamOutputMemberMessageStart); !ok {
+		t.Fatal("first event is not messageStart")
+	}
+	if err := stream.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.checkReleased(t)
+}
+
+// An upstream that stops answering is a ModelTimeoutException naming the
+// backend, before and during a stream.
+func TestTimeout(t *testing.T) {
+	b := newBlocking()
+	p := newProvider(t, serve(t, b, upstreamAuth()), func(o *bedrock.Options) { o.Timeout = 200 * time.Millisecond })
+	_, err := p.Converse(t.Context(), testCall(t))
+	checkException(t, "Converse", err, wire.ModelTimeoutException, `"aws-test"`)
+	_, err = p.CountTokens(t.Context(), haiku, countInput(t))
+	checkException(t, "CountTokens", err, wire.ModelTimeoutException, `"aws-test"`)
+	var kinds []string
+	for ev, err := range p.ConverseStream(t.Context(), testCall(t)) {
+		if err != nil {
+			checkException(t, "ConverseStream", err, wire.ModelTimeoutException, `"aws-test"`)
+			break
+		}
+		kinds = append(kinds, ev.EventType())
+	}
+	if diff := cmp.Diff([]string{"messageStart", "contentBlockDelta"}, kinds); diff != "" {
+		t.Errorf("events before the timeout (-want +got):\n%s", diff)
+	}
+}
+
+func checkException(t *testing.T, op string, err error, typ, inMessage string) {
+	t.Helper()
+	var ex *wire.Exception
+	if !errors.As(err, &ex) || ex.Type != typ || !strings.Contains(ex.Message, inMessage) {
+		t.Errorf("%s: error %T %v, want %s mentioning %s", op, err, err, typ, inMessage)
+	}
+}
+
+// A backend nobody listens on is a ServiceUnavailableException naming it.
+func TestRefusedConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close()
+	p := newProvider(t, endpoint, nil)
+	_, err = p.Converse(t.Context(), testCall(t))
+	checkException(t, "Converse", err, wire.ServiceUnavailableException, `"aws-test"`)
+	_, err = p.CountTokens(t.Context(), haiku, countInput(t))
+	checkException(t, "CountTokens", err, wire.ServiceUnavailableException, `"aws-test"`)
+	n := 0
+	for _, err := range p.ConverseStream(t.Context(), testCall(t)) {
+		n++
+		checkException(t, "ConverseStream", err, wire.ServiceUnavailableException, `"aws-test"`)
+	}
+	if n != 1 {
+		t.Errorf("stream yielded %d times, want one error", n)
+	}
+	// The same failure reaches a client of the front as the typed error.
+	front := sdktest.Client(t, serve(t, newRouter(t, p), auth.DevOptions()), sdktest.Options{})
+	_, err = front.Converse(t.Context(), &bedrockruntime.ConverseInput{ModelId: aws.String(haiku), Messages: []types.Message{userText("hello")}})
+	if !isType[*types.ServiceUnavailableException](err) {
+		t.Errorf("SDK error %T %v, want ServiceUnavailableException", err, err)
+	}
+}
+
+func countInput(t *testing.T) *wire.CountTokensInput {
+	return &wire.CountTokensInput{Converse: &wire.ConverseTokensRequest{Messages: testCall(t).Request.Messages}}
+}
