@@ -64,8 +64,9 @@ const (
 // Text blocks are hashed as raw strings, which keeps a 100 KB prompt cheap.
 func Fingerprints(modelID string, req *wire.ConverseRequest) []string {
 	var keys []string
-	walk(modelID, req, func(h hash.Hash, _ tokens.Section) {
+	walk(modelID, req, func(h hash.Hash, _ tokens.Section) bool {
 		keys = append(keys, sum(h))
+		return false
 	}, nil)
 	return keys
 }
@@ -83,15 +84,14 @@ func RouteKey(modelID string, req *wire.ConverseRequest) string {
 		return ""
 	}
 	var key string
-	done := false
-	walk(modelID, req, func(h hash.Hash, s tokens.Section) {
-		if !done && s != tokens.SectionMessages {
-			key, done = sum(h), true
+	walk(modelID, req, func(h hash.Hash, s tokens.Section) bool {
+		if s == tokens.SectionMessages {
+			return false
 		}
+		key = sum(h)
+		return true
 	}, func(h hash.Hash) {
-		if !done {
-			key, done = sum(h), true
-		}
+		key = sum(h)
 	})
 	return key
 }
@@ -102,10 +102,11 @@ func sum(h hash.Hash) string {
 }
 
 // walk feeds the canonical prefix stream into one SHA-256 and calls
-// checkpoint at each cache point (Sum does not disturb the running state).
-// firstMessage, if not nil, is called once after the first message, or at
-// the end when there are no messages.
-func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, tokens.Section), firstMessage func(hash.Hash)) {
+// checkpoint at each cache point (Sum does not disturb the running state);
+// checkpoint returning true ends the walk. firstMessage, if not nil, is
+// called after the first message, or at the end when there are no
+// messages, and ends the walk.
+func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, tokens.Section) bool, firstMessage func(hash.Hash)) {
 	h := sha256.New()
 	w := &writer{h: h}
 	w.raw(fingerprintVersion)
@@ -121,7 +122,9 @@ func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, 
 		for i := range tc.Tools {
 			t := &tc.Tools[i]
 			if t.CachePoint != nil {
-				checkpoint(h, tokens.SectionTools)
+				if checkpoint(h, tokens.SectionTools) {
+					return
+				}
 				continue
 			}
 			w.json(tagTool, canonicalTool(t))
@@ -133,7 +136,9 @@ func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, 
 		b := &req.System[i]
 		switch {
 		case b.CachePoint != nil:
-			checkpoint(h, tokens.SectionSystem)
+			if checkpoint(h, tokens.SectionSystem) {
+				return
+			}
 		case b.Text != nil:
 			w.str(tagSystemText, *b.Text)
 		default:
@@ -150,7 +155,9 @@ func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, 
 			b := &msg.Content[i]
 			switch {
 			case b.CachePoint != nil:
-				checkpoint(h, tokens.SectionMessages)
+				if checkpoint(h, tokens.SectionMessages) {
+					return
+				}
 			case b.Text != nil:
 				w.str(tagText, *b.Text)
 			default:
@@ -159,6 +166,7 @@ func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, 
 		}
 		if m == 0 && firstMessage != nil {
 			firstMessage(h)
+			return
 		}
 	}
 	if len(req.Messages) == 0 && firstMessage != nil {
@@ -171,6 +179,7 @@ type writer struct {
 	h   hash.Hash
 	enc *json.Encoder
 	n   [binary.MaxVarintLen64]byte
+	buf []byte // reused to feed strings to the hash without allocating
 }
 
 func (w *writer) raw(s string) { w.h.Write([]byte(s)) }
@@ -181,12 +190,16 @@ func (w *writer) str(t byte, s string) {
 	w.tag(t)
 	n := binary.PutUvarint(w.n[:], uint64(len(s)))
 	w.h.Write(w.n[:n])
-	// hash.Hash writes never fail; WriteString avoids copying s.
-	if sw, ok := w.h.(interface{ WriteString(string) (int, error) }); ok {
-		sw.WriteString(s)
-		return
+	// hash.Hash writes never fail. SHA-256 offers no WriteString, and
+	// []byte(s) would allocate a copy of every text block.
+	if w.buf == nil {
+		w.buf = make([]byte, 8<<10)
 	}
-	w.h.Write([]byte(s))
+	for len(s) > 0 {
+		c := copy(w.buf, s)
+		w.h.Write(w.buf[:c])
+		s = s[c:]
+	}
 }
 
 func (w *writer) json(t byte, v any) {
