@@ -637,7 +637,7 @@ func (b *blocking) checkReleased(t *testing.T) {
 	}
 }
 
-func testCall(t *testing.T) *provider.Call {
+func testCall(t testing.TB) *provider.Call {
 	t.Helper()
 	raw := []byte(`{"messages":[{"role":"user","content":[{"text":"hello"}]}]}`)
 	var req wire.ConverseRequest
@@ -789,6 +789,6 @@ func TestRefusedConnection(t *testing.T) {
 	}
 }
 
-func countInput(t *testing.T) *wire.CountTokensInput {
+func countInput(t testing.TB) *wire.CountTokensInput {
 	return &wire.CountTokensInput{Converse: &wire.ConverseTokensRequest{Messages: testCall(t).Request.Messages}}
 }

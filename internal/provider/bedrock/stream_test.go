@@ -20,7 +20,7 @@ import (
 
 // fake runs an upstream that answers with h and checks no signature: these
 // tests are about what the provider does with odd answers.
-func fake(t *testing.T, h http.HandlerFunc) *bedrock.Provider {
+func fake(t testing.TB, h http.HandlerFunc) *bedrock.Provider {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -35,7 +35,7 @@ func fake(t *testing.T, h http.HandlerFunc) *bedrock.Provider {
 	return p
 }
 
-func frames(t *testing.T, evs ...*wire.StreamEvent) []byte {
+func frames(t testing.TB, evs ...*wire.StreamEvent) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	w := eventstream.NewWriter(&b, nil)
