@@ -26,9 +26,8 @@ import (
 )
 
 // DefaultTimeout bounds a non-streaming call, and the silence between two
-// reads of a stream, when Options.Timeout is zero. It matches the read
-// timeout AWS recommends for Bedrock Runtime clients (long generations of
-// large models take minutes).
+// reads of a stream, when Options.Timeout is zero. Long generations of large
+// models take minutes, so it errs long.
 const DefaultTimeout = 10 * time.Minute
 
 // signingName is the SigV4 service name of Bedrock Runtime: bedrock, not
@@ -54,7 +53,8 @@ type Options struct {
 	// ignored when Credentials is set and Region is not empty.
 	Profile string
 	// HTTPClient makes the upstream calls; nil means a client of its own
-	// with a clone of the default transport (never http.DefaultClient).
+	// with a clone of the default transport (never http.DefaultClient). Its
+	// Timeout, if set, bounds whole streams; leave it zero and use Timeout.
 	HTTPClient *http.Client
 	// Name is the backend's name in error messages; "bedrock" when empty.
 	Name string
@@ -181,13 +181,12 @@ func (p *Provider) transportError(ctx context.Context, err error) error {
 	return wire.Errorf(wire.ServiceUnavailableException, "Backend %q is unreachable.", p.name)
 }
 
-// readOnlyBody hides the WriteTo of the request body from net/http.
-//
-// The Go SDK's transport hazard (a body closed while the transport is still
-// inside its WriteTo makes the transport close the connection under the
-// response) does not need a close from us to bite: any body whose WriteTo
-// can end early on a closed or exhausted source takes the same path.
-// Copying through Read sends the same bytes and finishes before Do returns.
+// readOnlyBody hides the WriteTo of the request body from net/http, the
+// guard the Go SDK needs (see internal/sdktest.BodyGuard): when a body is
+// closed while the transport is still inside its WriteTo, WriteTo returns
+// io.EOF and the transport closes the connection under the response. Our
+// bodies are never closed early, but copying through Read, which sends the
+// same bytes, keeps every outbound call on the path known to be safe.
 type readOnlyBody struct{ r io.Reader }
 
 func (b readOnlyBody) Read(p []byte) (int, error) { return b.r.Read(p) }
