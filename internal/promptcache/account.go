@@ -20,6 +20,10 @@ type Request struct {
 	Converse *wire.ConverseRequest
 	// Count is tokens.Counter.Converse of the request: its Total and the
 	// prefix size at each cache point, in the same order as Fingerprints.
+	// A router may replace Total with the prompt tokens the backend itself
+	// reported (an OpenAI-compatible prompt_tokens) and keep our checkpoint
+	// sizes; inputTokens is then that total minus read and write, never
+	// below zero.
 	Count tokens.Count
 	// MinTokens is the model's minimum prefix per checkpoint
 	// (catalog.Model.MinCacheTokens); a checkpoint below it is not cached.
@@ -174,7 +178,9 @@ func Account(ctx context.Context, reg Registry, in Request) (Usage, error) {
 	}
 	u.CacheWriteInputTokens = w1h + w5m
 	u.CacheDetails = cacheDetails(w1h, w5m)
-	u.InputTokens = in.Count.Total - u.CacheReadInputTokens - u.CacheWriteInputTokens
+	// Never negative, should a caller put a backend's own, smaller prompt
+	// count into Count.Total (see Request.Count).
+	u.InputTokens = max(0, in.Count.Total-u.CacheReadInputTokens-u.CacheWriteInputTokens)
 	return u, nil
 }
 

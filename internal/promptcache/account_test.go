@@ -293,9 +293,19 @@ func TestAccountErrors(t *testing.T) {
 	if _, err := Account(t.Context(), NewMemory(MemoryOptions{}), Request{ModelID: model, Converse: r, Count: n}); err == nil {
 		t.Error("3 token checkpoints for 4 cache points: no error")
 	}
+	// A backend total below our checkpoint sizes: inputTokens stays ≥ 0.
+	small := fourCount()
+	small.Total = 4000
+	u, err := Account(t.Context(), NewMemory(MemoryOptions{}), Request{ModelID: model, Converse: r, Count: small, MinTokens: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.InputTokens != 0 || u.CacheWriteInputTokens != 5000 {
+		t.Errorf("total below the checkpoints: input %d write %d, want 0 and 5000", u.InputTokens, u.CacheWriteInputTokens)
+	}
 	// No cache point: the registry is not consulted at all.
 	plain := decode(t, `{"messages": [{"role": "user", "content": [{"text": "hi"}]}]}`)
-	u, err := Account(t.Context(), failing{boom}, Request{ModelID: model, Converse: plain, Count: tokens.Count{Total: 9}})
+	u, err = Account(t.Context(), failing{boom}, Request{ModelID: model, Converse: plain, Count: tokens.Count{Total: 9}})
 	if err != nil {
 		t.Fatal(err)
 	}
