@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -18,7 +19,7 @@ import (
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/config"
-	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider/builtin"
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/server"
@@ -36,6 +37,7 @@ type serveFlags struct {
 	ttft       time.Duration
 	tps        float64
 	logFormat  string
+	metrics    string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -51,6 +53,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&f.ttft, "builtin-ttft", 300*time.Millisecond, "built-in model: time to first token")
 	fs.Float64Var(&f.tps, "builtin-tps", 60, "built-in model: output tokens per second (0: no pacing)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.metrics, "metrics-addr", "", "serve Prometheus metrics on `host:port`/metrics (a separate listener; off when empty)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,7 +91,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("load tokenizer: %w", err)
 	}
 	model := builtin.New(builtin.Options{Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps})
-	rt, err := router.New(router.Options{Backends: map[string]provider.Provider{"builtin": model}, Default: "builtin", Tokens: tok, Catalog: catalog.New(), Logger: logger})
+	bs, err := backends(ctx, cfg, model)
+	if err != nil {
+		return err
+	}
+	routes, aliases, def := routing(cfg)
+	met := metrics.New()
+	rt, err := router.New(router.Options{
+		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
+		Tokens: tok, Catalog: catalog.New(), Logger: logger, Metrics: met,
+	})
 	if err != nil {
 		return err
 	}
@@ -123,6 +135,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 	fmt.Fprintf(stdout, "converse %s listening on %s (built-in model answers every catalogue model ID)\n\n%s\n  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n%s",
 		version(), endpoint, authNote, endpoint, tlsNote)
+	if f.metrics != "" {
+		mln, err := net.Listen("tcp", f.metrics)
+		if err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", met.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
+		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
+	}
 	err = server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, 30*time.Second)
 	if errors.Is(err, context.Canceled) {
 		return nil

@@ -5,13 +5,17 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,6 +179,83 @@ func TestServeRejectsBadFlags(t *testing.T) {
 	} {
 		if err := run(t.Context(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("run %q: no error", args)
+		}
+	}
+}
+
+// The README's routing example, with a fake Ollama: Claude 3 Haiku goes to
+// it under its own model name, every other model stays on the built-in one,
+// and the metrics listener counts both.
+func TestServeRoutesToOpenAIBackend(t *testing.T) {
+	var mu sync.Mutex
+	var models []string
+	ollama := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Model string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		models = append(models, body.Model)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"x","object":"chat.completion","model":"llama3.2","choices":[{"index":0,"message":{"role":"assistant","content":"from ollama"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`)
+	}))
+	t.Cleanup(ollama.Close)
+	cfg := filepath.Join(t.TempDir(), "converse.yaml")
+	if err := os.WriteFile(cfg, []byte(`
+backends:
+  - name: ollama
+    kind: openai
+    base_url: `+ollama.URL+`/v1
+routes:
+  - match: anthropic.claude-3-haiku-20240307-v1:0
+    backend: ollama
+    model: llama3.2
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := ln.Addr().String()
+	ln.Close()
+	endpoint := startServe(t, "-config", cfg, "-metrics-addr", metricsAddr)
+	client := sdktest.Client(t, endpoint, sdktest.Options{})
+	ask := func(model string) string {
+		out, err := client.Converse(t.Context(), &bedrockruntime.ConverseInput{
+			ModelId:  aws.String(model),
+			Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Hello"}}}},
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", model, err)
+		}
+		return out.Output.(*types.ConverseOutputMemberMessage).Value.Content[0].(*types.ContentBlockMemberText).Value
+	}
+	if got := ask("us.anthropic.claude-3-haiku-20240307-v1:0"); got != "from ollama" {
+		t.Errorf("haiku answered %q, want the Ollama backend", got)
+	}
+	if got := ask("amazon.nova-lite-v1:0"); !strings.HasPrefix(got, "You asked") {
+		t.Errorf("nova answered %q, want the built-in model", got)
+	}
+	mu.Lock()
+	if len(models) != 1 || models[0] != "llama3.2" {
+		t.Errorf("Ollama saw models %v, want [llama3.2]", models)
+	}
+	mu.Unlock()
+
+	hc := &http.Client{Transport: &http.Transport{}}
+	resp, err := hc.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`converse_requests_total{backend="ollama",model="us.anthropic.claude-3-haiku-20240307-v1:0",operation="Converse",outcome="ok"} 1`,
+		`converse_requests_total{backend="builtin",model="amazon.nova-lite-v1:0",operation="Converse",outcome="ok"} 1`,
+		`converse_tokens_total{model="us.anthropic.claude-3-haiku-20240307-v1:0",type="output"} 2`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }

@@ -436,7 +436,7 @@ func TestUnknownRoutes(t *testing.T) {
 		{"POST", "/foundation-models"},
 	} {
 		req, _ := http.NewRequestWithContext(t.Context(), tc.method, endpoint+tc.path, strings.NewReader("{}"))
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := (&http.Client{Transport: &http.Transport{}}).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/conversekit/converse/internal/config"
+	"github.com/conversekit/converse/internal/promptcache"
+	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/bedrock"
+	"github.com/conversekit/converse/internal/provider/openai"
+	"github.com/conversekit/converse/internal/router"
+)
+
+// httpClient is one backend's outbound client: bounded connections per
+// host, and no overall timeout (streams last as long as the model talks;
+// each provider bounds its own waits).
+func httpClient(maxConns int) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if maxConns <= 0 {
+		maxConns = 64
+	}
+	tr.MaxConnsPerHost = maxConns
+	tr.MaxIdleConnsPerHost = maxConns
+	tr.ResponseHeaderTimeout = 0
+	return &http.Client{Transport: tr}
+}
+
+// backends builds every configured backend beside the built-in model.
+func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Provider) (map[string]provider.Provider, error) {
+	out := map[string]provider.Provider{"builtin": builtinModel}
+	for _, b := range cfg.Backends {
+		p, err := backend(ctx, b)
+		if err != nil {
+			return nil, fmt.Errorf("backend %s: %w", b.Name, err)
+		}
+		out[b.Name] = p
+	}
+	return out, nil
+}
+
+func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
+	timeout := b.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	switch b.Kind {
+	case config.KindOpenAI:
+		urls := b.Replicas
+		if len(urls) == 0 {
+			urls = []string{b.BaseURL}
+		}
+		replicas := map[string]provider.Provider{}
+		var p provider.Provider
+		for _, u := range urls {
+			var err error
+			p, err = openai.New(openai.Options{
+				BaseURL: u, APIKey: string(b.APIKey), Name: b.Name, Timeout: timeout,
+				HTTPClient: httpClient(b.MaxConnections),
+			})
+			if err != nil {
+				return nil, err
+			}
+			replicas[u] = p
+		}
+		if len(replicas) == 1 {
+			return p, nil
+		}
+		return router.NewPool(replicas, promptcache.NewBalancer(urls, promptcache.BalancerOptions{}))
+	case config.KindBedrock:
+		// Credentials come from the standard AWS chain (environment,
+		// shared files and Profile, SSO, instance roles).
+		return bedrock.New(ctx, bedrock.Options{
+			Region: b.Region, Endpoint: b.BaseURL, Profile: b.Profile, Name: b.Name,
+			Timeout: timeout, HTTPClient: httpClient(b.MaxConnections),
+		})
+	}
+	return nil, fmt.Errorf("kind %q is not available in this build", b.Kind)
+}
+
+// routing copies the config's routes into the router's options.
+func routing(cfg *config.Config) ([]router.Route, map[string]string, string) {
+	var routes []router.Route
+	for _, r := range cfg.Routes {
+		rt := router.Route{Pattern: r.Match, Target: router.Target{Backend: r.Backend, Model: r.Model}}
+		for _, f := range r.Fallbacks {
+			rt.Fallbacks = append(rt.Fallbacks, router.Target{Backend: f.Backend, Model: f.Model})
+		}
+		routes = append(routes, rt)
+	}
+	def := cfg.Default
+	if def == "" {
+		def = "builtin"
+	}
+	return routes, cfg.Aliases, def
+}
