@@ -10,6 +10,7 @@ import (
 
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/provider/builtin"
+	"github.com/conversekit/converse/internal/sdktest"
 	"github.com/conversekit/converse/internal/servertest"
 )
 
@@ -100,4 +101,10 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// sdktestClient is an official SDK client with the given retry attempts.
+func sdktestClient(t *testing.T, endpoint string, attempts int) *bedrockruntime.Client {
+	t.Helper()
+	return sdktest.Client(t, endpoint, sdktest.Options{MaxAttempts: attempts})
 }
