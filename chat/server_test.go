@@ -108,7 +108,12 @@ type script struct {
 	answer func(ctx context.Context, n int, req *wire.ConverseRequest) (*wire.ConverseResponse, error)
 	// stream, when set, replaces the events derived from answer.
 	stream func(ctx context.Context, n int, req *wire.ConverseRequest) iter.Seq2[*wire.StreamEvent, error]
+	// ownCache keeps the cache usage answer reports; otherwise the
+	// router accounts for cache points itself.
+	ownCache bool
 }
+
+func (s *script) ReportsCacheUsage() bool { return s.ownCache }
 
 func (s *script) record(req *wire.ConverseRequest) int {
 	s.mu.Lock()
