@@ -22,7 +22,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
 unit:
-	CONVERSE_REQUIRE_JS=1 $(GO) test -count=1 ./...
+	CONVERSE_REQUIRE_JS=1 CONVERSE_REQUIRE_REDIS=1 $(GO) test -count=1 ./...
 
 fuzz:
 	@for pair in $(FUZZ); do \

@@ -39,3 +39,11 @@ type Provider interface {
 type TokenCounter interface {
 	CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (int, error)
 }
+
+// CacheReporter is implemented by backends whose usage already carries the
+// model's own prompt-cache accounting (Anthropic, AWS Bedrock). The router
+// keeps their numbers; for every other backend converse's own cache
+// registry decides what was read and written.
+type CacheReporter interface {
+	ReportsCacheUsage() bool
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/metrics"
+	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
@@ -36,12 +37,16 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics records calls, tokens and fallbacks; nil records nothing.
 	Metrics *metrics.Metrics
+	// Cache remembers cached prompt prefixes and their TTLs; nil means an
+	// in-memory registry for this process (Redis shares it across replicas).
+	Cache promptcache.Registry
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
 type Router struct {
 	opts   Options
 	routes []compiledRoute
+	cache  promptcache.Registry
 }
 
 // New checks the options and returns a Router.
@@ -55,7 +60,10 @@ func New(opts Options) (*Router, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Router{opts: opts}
+	r := &Router{opts: opts, cache: opts.Cache}
+	if r.cache == nil {
+		r.cache = promptcache.NewMemory(promptcache.MemoryOptions{})
+	}
 	var errs []error
 	if _, ok := opts.Backends[opts.Default]; !ok {
 		errs = append(errs, fmt.Errorf("router: default backend %q is not among the backends", opts.Default))
@@ -162,6 +170,7 @@ func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.Converse
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			var u *metrics.Usage
 			if err == nil {
+				out.Usage = r.account(ctx, cc, p, t, out.Usage)
 				u = usageOf(out.Usage)
 			}
 			r.opts.Metrics.Call("Converse", c.ModelID, t.name, outcome(err), time.Since(start), u)
@@ -213,6 +222,7 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 					firstToken = true
 					r.opts.Metrics.FirstToken(c.ModelID, t.name, time.Since(start))
 				} else if ev.Metadata != nil {
+					ev.Metadata.Usage = r.account(ctx, cc, p, t, ev.Metadata.Usage)
 					u = usageOf(ev.Metadata.Usage)
 				}
 				if !yield(ev, err) || err != nil {

@@ -5,6 +5,7 @@ package servertest
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
 	"github.com/conversekit/converse/internal/router"
@@ -34,6 +36,8 @@ type Options struct {
 	Auth *auth.Options
 	// Wrap, when set, wraps the router (to record or fake calls).
 	Wrap func(server.Router) server.Router
+	// Cache is the prompt-cache registry (nil: in memory, per server).
+	Cache promptcache.Registry
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -51,6 +55,20 @@ func Tokens(t testing.TB) *tokens.Counter {
 // Start runs a server until the test ends and returns its http:// endpoint.
 func Start(t testing.TB, o Options) string {
 	t.Helper()
+	endpoint, _ := start(t, o, false)
+	return endpoint
+}
+
+// StartTLS runs a server over HTTPS with a development certificate and
+// returns its https:// endpoint and the certificate in PEM, for clients to
+// trust (bearer tokens need HTTPS with the Go SDK).
+func StartTLS(t testing.TB, o Options) (endpoint string, caPEM []byte) {
+	t.Helper()
+	return start(t, o, true)
+}
+
+func start(t testing.TB, o Options, useTLS bool) (string, []byte) {
+	t.Helper()
 	tok := Tokens(t)
 	bo := o.Builtin
 	bo.Tokens = tok
@@ -61,7 +79,7 @@ func Start(t testing.TB, o Options) string {
 	if o.Default == "" {
 		o.Default = "builtin"
 	}
-	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: catalog.New()})
+	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: catalog.New(), Cache: o.Cache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,14 +107,25 @@ func Start(t testing.TB, o Options) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var tlsConfig *tls.Config
+	var caPEM []byte
+	scheme := "http"
+	if useTLS {
+		cert, pemBytes, err := server.DevCertificate(nil, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		caPEM, scheme = pemBytes, "https"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, nil), ln, time.Second) }()
+	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, time.Second) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return "http://" + ln.Addr().String()
+	return scheme + "://" + ln.Addr().String(), caPEM
 }

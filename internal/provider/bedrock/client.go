@@ -191,3 +191,7 @@ type readOnlyBody struct{ r io.Reader }
 
 func (b readOnlyBody) Read(p []byte) (int, error) { return b.r.Read(p) }
 func (b readOnlyBody) Close() error               { return nil }
+
+// ReportsCacheUsage reports that Bedrock's own usage, cache reads and
+// writes included, passes through unchanged.
+func (p *Provider) ReportsCacheUsage() bool { return true }
