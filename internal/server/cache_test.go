@@ -31,8 +31,8 @@ func long(topic string, n int) string {
 // them.
 type cacheRequest struct {
 	tools, system, user string
-	toolCache, sysCache  bool
-	userCache            bool
+	toolCache, sysCache bool
+	userCache           bool
 }
 
 func (c cacheRequest) input(model string) *bedrockruntime.ConverseInput {
