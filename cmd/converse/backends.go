@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/conversekit/converse/internal/provider/bedrock"
 	"github.com/conversekit/converse/internal/provider/openai"
 	"github.com/conversekit/converse/internal/router"
+	"github.com/redis/go-redis/v9"
 )
 
 // httpClient is one backend's outbound client: bounded connections per
@@ -95,4 +97,27 @@ func routing(cfg *config.Config) ([]router.Route, map[string]string, string) {
 		def = "builtin"
 	}
 	return routes, cfg.Aliases, def
+}
+
+// cacheRegistry is the prompt-cache registry: in this process, or in Redis
+// so that replicas share it.
+func cacheRegistry(ctx context.Context, r config.Redis) (promptcache.Registry, func(), error) {
+	if r.URL == "" {
+		return promptcache.NewMemory(promptcache.MemoryOptions{}), func() {}, nil
+	}
+	opts, err := redis.ParseURL(string(r.URL))
+	if err != nil {
+		// The URL may hold a password: name the problem, not the value.
+		return nil, nil, errors.New("redis.url: not a redis:// or rediss:// URL")
+	}
+	client := redis.NewClient(opts)
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("redis at %s: %w", opts.Addr, err)
+	}
+	prefix := r.Prefix
+	if prefix == "" {
+		prefix = "converse:"
+	}
+	return promptcache.NewRedis(client, prefix+"cache:"), func() { client.Close() }, nil
 }

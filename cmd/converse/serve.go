@@ -97,9 +97,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	routes, aliases, def := routing(cfg)
 	met := metrics.New()
+	cache, closeCache, err := cacheRegistry(ctx, cfg.Redis)
+	if err != nil {
+		return err
+	}
+	defer closeCache()
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
-		Tokens: tok, Catalog: catalog.New(), Logger: logger, Metrics: met,
+		Tokens: tok, Catalog: catalog.New(), Logger: logger, Metrics: met, Cache: cache,
 	})
 	if err != nil {
 		return err

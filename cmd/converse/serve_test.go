@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/conversekit/converse/internal/redistest"
 	"github.com/conversekit/converse/internal/sdktest"
 )
 
@@ -257,5 +258,35 @@ routes:
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// Two `converse serve` replicas configured with one Redis share the prompt
+// cache: what one writes, the other reads.
+func TestServeReplicasShareCacheThroughRedis(t *testing.T) {
+	addr := redistest.Start(t)
+	cfg := filepath.Join(t.TempDir(), "converse.yaml")
+	if err := os.WriteFile(cfg, []byte("redis:\n  url: redis://"+addr+"/0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	system := strings.Repeat("Shared policy text for the prompt cache. ", 200)
+	call := func(endpoint string) (read, write int32) {
+		out, err := sdktest.Client(t, endpoint, sdktest.Options{}).Converse(t.Context(), &bedrockruntime.ConverseInput{
+			ModelId: aws.String("anthropic.claude-3-7-sonnet-20250219-v1:0"),
+			System: []types.SystemContentBlock{
+				&types.SystemContentBlockMemberText{Value: system},
+				&types.SystemContentBlockMemberCachePoint{Value: types.CachePointBlock{Type: types.CachePointTypeDefault}},
+			},
+			Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hi"}}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *out.Usage.CacheReadInputTokens, *out.Usage.CacheWriteInputTokens
+	}
+	r1, w1 := call(startServe(t, "-config", cfg))
+	r2, w2 := call(startServe(t, "-config", cfg))
+	if r1 != 0 || w1 == 0 || r2 != w1 || w2 != 0 {
+		t.Errorf("replica 1 read %d wrote %d; replica 2 read %d wrote %d", r1, w1, r2, w2)
 	}
 }

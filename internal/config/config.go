@@ -35,6 +35,18 @@ type Config struct {
 	// Default names the backend for catalogue models no route claims
 	// (default "builtin").
 	Default string `yaml:"default"`
+	// Redis, when set, holds state that replicas share (the prompt-cache
+	// registry); without it state lives in this process.
+	Redis Redis `yaml:"redis"`
+}
+
+// Redis locates the shared Redis.
+type Redis struct {
+	// URL as go-redis parses it: redis://[:password@]host:port/db or
+	// rediss:// for TLS. The password may be written as ${ENV_VAR}.
+	URL Secret `yaml:"url"`
+	// Prefix namespaces converse's keys (default "converse:").
+	Prefix string `yaml:"prefix"`
 }
 
 // Backend kinds.
