@@ -461,3 +461,34 @@ func FuzzParseScript(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkScriptedConverse measures a call that passes three non-matching
+// rules (model glob, regex, tools) before the fourth answers.
+func BenchmarkScriptedConverse(b *testing.B) {
+	s, err := ParseScript([]byte(`
+rules:
+  - match: {model: "amazon.*"}
+    reply: {text: no}
+  - match: {text: "(?i)^never$"}
+    reply: {text: no}
+  - match: {tools: [Weather_Tool]}
+    reply: {text: no}
+  - match: {calls: [1000000000]}
+    reply: {text: no}
+  - reply: {text: "scripted answer"}
+`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := sharedTokens()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := New(Options{Tokens: tok, Script: s})
+	c := &provider.Call{ModelID: haikuID, Request: decode(b, `{"messages":[{"role":"user","content":[{"text":"Hello there, how are you today?"}]}]}`)}
+	for b.Loop() {
+		if _, err := m.Converse(b.Context(), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

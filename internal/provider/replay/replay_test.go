@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -351,4 +352,63 @@ func TestEditDistance(t *testing.T) {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
+}
+
+// BenchmarkPlayerConverse measures answering from a directory of 200
+// recordings: normalising and hashing the request, then decoding the
+// recorded response.
+func BenchmarkPlayerConverse(b *testing.B) {
+	dir := b.TempDir()
+	tok, err := sharedTokens()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec, err := NewRecorder(builtin.New(builtin.Options{Tokens: tok}), dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req wire.ConverseRequest
+	for i := range 200 {
+		body := `{"messages":[{"role":"user","content":[{"text":"Question number ` + strconv.Itoa(i) + `: explain tides"}]}],"toolConfig":{"tools":[` + weatherTool + `]}}`
+		if err := wire.Decode([]byte(body), &req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rec.Converse(b.Context(), &provider.Call{ModelID: haiku, Request: &req}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p, err := NewPlayer(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &provider.Call{ModelID: haiku, Request: &req}
+	for b.Loop() {
+		if _, err := p.Converse(b.Context(), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzLoad: any file either loads as a recording whose request normalises
+// to a stable key, or is refused with an error; nothing panics.
+func FuzzLoad(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "golden.converse.json")); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"version":1,"operation":"ConverseStream","modelId":"m","request":{"messages":[{"role":"user","content":[{"image":{"format":"png","source":{"bytes":"AAEC"}}}]}]},"events":[{"messageStart":{"role":"assistant"}}],"error":{"type":"ThrottlingException","message":"x"}}`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "x.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := load(path)
+		if err != nil {
+			return
+		}
+		again, err := normaliseTree(rec.n.op, rec.n.modelID, rec.n.request)
+		if err != nil || again.key != rec.n.key {
+			t.Errorf("normalising a loaded request again changed its key: %v", err)
+		}
+	})
 }
