@@ -263,10 +263,10 @@ func (pr *prepared) streamInput(r *request) *bedrockruntime.ConverseStreamInput 
 
 // afterTools appends the assistant's tool request and the results; it
 // reports whether the call ends here (all ReturnDirect).
+//
+// Even a direct return keeps the results in the conversation, so a history
+// in memory never ends with a tool call that has none.
 func (pr *prepared) afterTools(assistant types.Message, results []ToolResult) (bool, error) {
-	if allDirect(results) {
-		return true, nil
-	}
 	msg := types.Message{Role: types.ConversationRoleUser}
 	for _, r := range results {
 		b, err := r.block()
@@ -276,7 +276,7 @@ func (pr *prepared) afterTools(assistant types.Message, results []ToolResult) (b
 		msg.Content = append(msg.Content, b)
 	}
 	pr.added = append(pr.added, assistant, msg)
-	return false, nil
+	return allDirect(results), nil
 }
 
 func (pr *prepared) save(ctx context.Context, p Prompt) error {
@@ -344,7 +344,6 @@ func (p Prompt) Call(ctx context.Context) (*Response, error) {
 			return nil, err
 		}
 		if done {
-			pr.added = append(pr.added, msg.Value)
 			resp.Text = directText(results)
 			break
 		}

@@ -66,7 +66,6 @@ func (p Prompt) Stream(ctx context.Context) iter.Seq2[Chunk, error] {
 				return
 			}
 			if done {
-				pr.added = append(pr.added, msg)
 				if !yield(Chunk{Text: directText(results)}, nil) {
 					return
 				}

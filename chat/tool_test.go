@@ -267,4 +267,8 @@ func TestToolReturnDirect(t *testing.T) {
 	if resp.Text != "record for Oslo" || len(s.requests()) != 1 || resp.StopReason != types.StopReasonToolUse {
 		t.Errorf("text %q after %d calls, stop %q; want the tool's result after 1 call", resp.Text, len(s.requests()), resp.StopReason)
 	}
+	// The conversation keeps the call and its result, so it stays valid.
+	if n := len(resp.Messages); n != 3 || resp.Messages[2].Role != types.ConversationRoleUser {
+		t.Errorf("%d messages added, want user, tool call, tool result", n)
+	}
 }
