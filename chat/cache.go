@@ -28,6 +28,7 @@ const (
 	CacheConversationHistory
 )
 
+// String returns the Spring AI name of the strategy (e.g. SYSTEM_ONLY).
 func (s CacheStrategy) String() string {
 	switch s {
 	case CacheNone:
@@ -62,6 +63,7 @@ type CacheError struct {
 	Reason   string
 }
 
+// Error implements error.
 func (e *CacheError) Error() string {
 	return fmt.Sprintf("chat: cache strategy %s with model %q: %s", e.Strategy, e.Model, e.Reason)
 }

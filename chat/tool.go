@@ -127,6 +127,7 @@ type ToolRoundsError struct {
 	Last *Response
 }
 
+// Error implements error.
 func (e *ToolRoundsError) Error() string {
 	return fmt.Sprintf("chat: the model still asked for tools after %d rounds (Options.MaxToolRounds)", e.Rounds)
 }
