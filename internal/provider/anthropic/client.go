@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -345,3 +346,6 @@ func (p *Provider) streamError(raw []byte) *wire.Exception {
 func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(ctx, d, errTimeout)
 }
+
+// Provider implements the backend contract.
+var _ provider.Provider = (*Provider)(nil)
