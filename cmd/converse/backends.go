@@ -10,6 +10,7 @@ import (
 	"github.com/conversekit/converse/internal/config"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/anthropic"
 	"github.com/conversekit/converse/internal/provider/bedrock"
 	"github.com/conversekit/converse/internal/provider/openai"
 	"github.com/conversekit/converse/internal/router"
@@ -71,6 +72,11 @@ func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
 			return p, nil
 		}
 		return router.NewPool(replicas, promptcache.NewBalancer(urls, promptcache.BalancerOptions{}))
+	case config.KindAnthropic:
+		return anthropic.New(anthropic.Options{
+			BaseURL: b.BaseURL, APIKey: string(b.APIKey), Name: b.Name, Timeout: timeout,
+			HTTPClient: httpClient(b.MaxConnections),
+		})
 	case config.KindBedrock:
 		// Credentials come from the standard AWS chain (environment,
 		// shared files and Profile, SSO, instance roles).

@@ -20,7 +20,9 @@ import (
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/config"
 	"github.com/conversekit/converse/internal/metrics"
+	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
+	"github.com/conversekit/converse/internal/provider/replay"
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/server"
 	"github.com/conversekit/converse/internal/tokens"
@@ -38,6 +40,9 @@ type serveFlags struct {
 	tps        float64
 	logFormat  string
 	metrics    string
+	script     string
+	record     string
+	replay     string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -53,6 +58,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&f.ttft, "builtin-ttft", 300*time.Millisecond, "built-in model: time to first token")
 	fs.Float64Var(&f.tps, "builtin-tps", 60, "built-in model: output tokens per second (0: no pacing)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.script, "script", "", "built-in model: scripted rules from this YAML `file` (see docs/emulator.md)")
+	fs.StringVar(&f.record, "record", "", "record every exchange with the backends into `dir`")
+	fs.StringVar(&f.replay, "replay", "", "answer only from the exchanges recorded in `dir`")
 	fs.StringVar(&f.metrics, "metrics-addr", "", "serve Prometheus metrics on `host:port`/metrics (a separate listener; off when empty)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -90,12 +98,44 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load tokenizer: %w", err)
 	}
-	model := builtin.New(builtin.Options{Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps})
-	bs, err := backends(ctx, cfg, model)
+	if f.record != "" && f.replay != "" {
+		return errors.New("serve: -record and -replay exclude each other")
+	}
+	cat := catalog.New()
+	bopts := builtin.Options{
+		Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps,
+		Reasoning: func(id string) bool { m, ok := cat.Lookup(id); return ok && m.Reasoning },
+	}
+	switch {
+	case f.script != "":
+		if bopts.Script, err = builtin.LoadScript(f.script); err != nil {
+			return err
+		}
+	case cfg.Script != "":
+		if bopts.Script, err = builtin.LoadScript(cfg.Script); err != nil {
+			return err
+		}
+	}
+	bs, err := backends(ctx, cfg, builtin.New(bopts))
 	if err != nil {
 		return err
 	}
 	routes, aliases, def := routing(cfg)
+	switch {
+	case f.record != "":
+		for name, p := range bs {
+			if bs[name], err = replay.NewRecorder(p, f.record); err != nil {
+				return err
+			}
+		}
+	case f.replay != "":
+		player, err := replay.NewPlayer(f.replay)
+		if err != nil {
+			return err
+		}
+		logger.Info("replaying recorded exchanges", "dir", f.replay, "recordings", player.Len())
+		bs, routes, def = map[string]provider.Provider{"replay": player}, nil, "replay"
+	}
 	met := metrics.New()
 	cache, closeCache, err := cacheRegistry(ctx, cfg.Redis)
 	if err != nil {
@@ -104,7 +144,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer closeCache()
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
-		Tokens: tok, Catalog: catalog.New(), Logger: logger, Metrics: met, Cache: cache,
+		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cache,
 	})
 	if err != nil {
 		return err

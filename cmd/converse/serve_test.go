@@ -290,3 +290,50 @@ func TestServeReplicasShareCacheThroughRedis(t *testing.T) {
 		t.Errorf("replica 1 read %d wrote %d; replica 2 read %d wrote %d", r1, w1, r2, w2)
 	}
 }
+
+// -script answers from scripted rules; -record writes what the backends
+// answered; -replay answers from those files alone.
+func TestServeScriptRecordReplay(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script.yaml")
+	if err := os.WriteFile(script, []byte(`
+rules:
+  - name: greeting
+    match: {text: "(?i)hello"}
+    reply: {text: "Scripted hello."}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ask := func(endpoint, text string) (string, error) {
+		out, err := sdktest.Client(t, endpoint, sdktest.Options{}).Converse(t.Context(), &bedrockruntime.ConverseInput{
+			ModelId:  aws.String("anthropic.claude-3-haiku-20240307-v1:0"),
+			Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: text}}}},
+		})
+		if err != nil {
+			return "", err
+		}
+		return out.Output.(*types.ConverseOutputMemberMessage).Value.Content[0].(*types.ContentBlockMemberText).Value, nil
+	}
+	recordings := filepath.Join(dir, "recordings")
+	rec := startServe(t, "-script", script, "-record", recordings)
+	if got, err := ask(rec, "Hello there"); err != nil || got != "Scripted hello." {
+		t.Fatalf("scripted answer %q, %v", got, err)
+	}
+	unscripted, err := ask(rec, "What is a tide?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	play := startServe(t, "-replay", recordings)
+	for text, want := range map[string]string{"Hello there": "Scripted hello.", "What is a tide?": unscripted} {
+		if got, err := ask(play, text); err != nil || got != want {
+			t.Errorf("replayed %q: %q, %v; want %q", text, got, err, want)
+		}
+	}
+	_, err = ask(play, "Never recorded")
+	if err == nil || !strings.Contains(err.Error(), "--record") {
+		t.Errorf("replay miss: %v, want an error saying how to record", err)
+	}
+	if err := run(t.Context(), []string{"serve", "-record", dir, "-replay", dir}, io.Discard, io.Discard); err == nil {
+		t.Error("-record with -replay accepted")
+	}
+}

@@ -25,6 +25,9 @@ type Config struct {
 	Auth   Auth   `yaml:"auth"`
 	// Builtin paces the built-in model.
 	Builtin Builtin `yaml:"builtin"`
+	// Script is a file of scripted rules for the built-in model
+	// (docs/emulator.md); the -script flag wins.
+	Script string `yaml:"script"`
 	// Backends are the model servers converse can call, by name. The
 	// built-in model is always there as "builtin".
 	Backends []Backend `yaml:"backends"`

@@ -72,6 +72,10 @@ func start(t testing.TB, o Options, useTLS bool) (string, []byte) {
 	tok := Tokens(t)
 	bo := o.Builtin
 	bo.Tokens = tok
+	cat := catalog.New()
+	if bo.Reasoning == nil {
+		bo.Reasoning = func(id string) bool { m, ok := cat.Lookup(id); return ok && m.Reasoning }
+	}
 	backends := map[string]provider.Provider{"builtin": builtin.New(bo)}
 	for name, p := range o.Backends {
 		backends[name] = p
@@ -79,7 +83,7 @@ func start(t testing.TB, o Options, useTLS bool) (string, []byte) {
 	if o.Default == "" {
 		o.Default = "builtin"
 	}
-	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: catalog.New(), Cache: o.Cache})
+	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: cat, Cache: o.Cache})
 	if err != nil {
 		t.Fatal(err)
 	}
