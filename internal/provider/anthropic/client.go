@@ -11,17 +11,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -152,9 +150,6 @@ func New(opts Options) (*Provider, error) {
 // router should not replace them with its own cache accounting.
 func (p *Provider) ReportsCacheUsage() bool { return true }
 
-// errTimeout is the cancellation cause when Options.Timeout expires.
-var errTimeout = errors.New("upstream timeout")
-
 // post sends body to the Messages endpoint and returns the response when
 // its status is 2xx; any other status, or a transport failure, comes back
 // as a *wire.Exception (or the caller's own context error).
@@ -188,28 +183,10 @@ func (p *Provider) post(ctx context.Context, r *request) (*http.Response, error)
 	return resp, nil
 }
 
-// transportError classifies a failure to get (or finish reading) a
-// response. A cancellation by the caller is returned as is: nobody is left
-// to read an exception.
+// transportError classifies a failure to reach the backend (see
+// upstream.TransportError).
 func (p *Provider) transportError(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil {
-		if errors.Is(cause, errTimeout) || errors.Is(cause, context.DeadlineExceeded) {
-			return wire.Errorf(wire.ModelTimeoutException, "Backend %q did not answer within %v.", p.name, p.timeout)
-		}
-		return fmt.Errorf("backend %q: %w", p.name, cause)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return wire.Errorf(wire.ModelTimeoutException, "Backend %q timed out.", p.name)
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return wire.Errorf(wire.ServiceUnavailableException, "Backend %q refused the connection; is it running?", p.name)
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return wire.Errorf(wire.ServiceUnavailableException, "Backend %q is unreachable: its host name does not resolve.", p.name)
-	}
-	return wire.Errorf(wire.ServiceUnavailableException, "Backend %q is unreachable.", p.name)
+	return upstream.TransportError(ctx, err, p.name, p.timeout)
 }
 
 // apiError is the error object of an error response body
@@ -340,11 +317,6 @@ func (p *Provider) streamError(raw []byte) *wire.Exception {
 		return &wire.Exception{Type: wire.ModelStreamErrorException, Message: text, OriginalStatusCode: http.StatusGatewayTimeout, OriginalMessage: msg}
 	}
 	return &wire.Exception{Type: typ, Message: text}
-}
-
-// withTimeout returns a context cancelled with errTimeout after d.
-func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, d, errTimeout)
 }
 
 // Provider implements the backend contract.

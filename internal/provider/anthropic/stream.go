@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/sse"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -32,12 +33,10 @@ func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Se
 			yield(nil, err)
 			return
 		}
-		ctx, cancel := context.WithCancelCause(ctx)
-		defer cancel(nil)
 		// The timer measures upstream silence; it runs only while we wait
 		// for the upstream, and its callback only cancels the context.
-		idle := time.AfterFunc(p.timeout, func() { cancel(errTimeout) })
-		defer idle.Stop()
+		ctx, idle, stop := upstream.Idle(ctx, p.timeout)
+		defer stop()
 		resp, err := p.post(ctx, r)
 		if err != nil {
 			yield(nil, err)

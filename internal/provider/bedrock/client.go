@@ -11,18 +11,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
-
-	"github.com/conversekit/converse/internal/wire"
+	"github.com/conversekit/converse/internal/provider/upstream"
 )
 
 // DefaultTimeout bounds a non-streaming call, and the silence between two
@@ -149,36 +146,10 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	return p, nil
 }
 
-// errTimeout is the cancellation cause when Options.Timeout expires.
-var errTimeout = errors.New("upstream timeout")
-
-// withTimeout returns a context cancelled with errTimeout after d.
-func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, d, errTimeout)
-}
-
-// transportError classifies a failure to get (or finish reading) a
-// response. A cancellation by the caller is returned as is: nobody is left
-// to read an exception.
+// transportError classifies a failure to reach the backend (see
+// upstream.TransportError).
 func (p *Provider) transportError(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil {
-		if errors.Is(cause, errTimeout) || errors.Is(cause, context.DeadlineExceeded) {
-			return wire.Errorf(wire.ModelTimeoutException, "Backend %q did not answer within %v.", p.name, p.timeout)
-		}
-		return fmt.Errorf("backend %q: %w", p.name, cause)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return wire.Errorf(wire.ModelTimeoutException, "Backend %q timed out.", p.name)
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return wire.Errorf(wire.ServiceUnavailableException, "Backend %q refused the connection.", p.name)
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return wire.Errorf(wire.ServiceUnavailableException, "Backend %q is unreachable: its host name does not resolve.", p.name)
-	}
-	return wire.Errorf(wire.ServiceUnavailableException, "Backend %q is unreachable.", p.name)
+	return upstream.TransportError(ctx, err, p.name, p.timeout)
 }
 
 // readOnlyBody hides the WriteTo of the request body from net/http, the

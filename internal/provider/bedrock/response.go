@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -22,7 +23,7 @@ func (p *Provider) Converse(ctx context.Context, c *provider.Call) (*wire.Conver
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w", p.name, err)
 	}
-	ctx, cancel := withTimeout(ctx, p.timeout)
+	ctx, cancel := upstream.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	var out wire.ConverseResponse
 	if err := p.call(ctx, upstreamModel(c), "converse", body, &out); err != nil {

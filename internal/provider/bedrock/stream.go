@@ -12,6 +12,7 @@ import (
 
 	"github.com/conversekit/converse/internal/eventstream"
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -29,13 +30,11 @@ func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Se
 			yield(nil, fmt.Errorf("backend %q: %w", p.name, err))
 			return
 		}
-		ctx, cancel := context.WithCancelCause(ctx)
-		defer cancel(nil)
 		// The timeout bounds each wait for the upstream (the headers, then
 		// every read of the body), not the whole stream, and not the time
 		// our consumer spends between reads.
-		idle := time.AfterFunc(p.timeout, func() { cancel(errTimeout) })
-		defer idle.Stop()
+		ctx, idle, stop := upstream.Idle(ctx, p.timeout)
+		defer stop()
 		resp, err := p.post(ctx, upstreamModel(c), "converse-stream", body, eventStreamType)
 		idle.Stop()
 		if err != nil {

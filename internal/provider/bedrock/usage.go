@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -24,7 +25,7 @@ func (p *Provider) CountTokens(ctx context.Context, modelID string, in *wire.Cou
 	if err != nil {
 		return 0, fmt.Errorf("backend %q: encode count-tokens input: %w", p.name, err)
 	}
-	ctx, cancel := withTimeout(ctx, p.timeout)
+	ctx, cancel := upstream.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	var out wire.CountTokensResponse
 	if err := p.call(ctx, modelID, "count-tokens", body, &out); err != nil {

@@ -12,13 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -102,9 +101,6 @@ func New(opts Options) (*Provider, error) {
 	return p, nil
 }
 
-// errTimeout is the cancellation cause when Options.Timeout expires.
-var errTimeout = errors.New("upstream timeout")
-
 // post sends body to the chat-completions endpoint and returns the response
 // when its status is 2xx; any other status, or a transport failure, comes
 // back as a *wire.Exception (or the caller's own context error).
@@ -134,28 +130,10 @@ func (p *Provider) post(ctx context.Context, body []byte, stream bool) (*http.Re
 	return resp, nil
 }
 
-// transportError classifies a failure to get (or finish reading) a
-// response. A cancellation by the caller is returned as is: nobody is left
-// to read an exception.
+// transportError classifies a failure to reach the backend (see
+// upstream.TransportError).
 func (p *Provider) transportError(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil {
-		if errors.Is(cause, errTimeout) || errors.Is(cause, context.DeadlineExceeded) {
-			return wire.Errorf(wire.ModelTimeoutException, "Backend %q did not answer within %v.", p.name, p.timeout)
-		}
-		return fmt.Errorf("backend %q: %w", p.name, cause)
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return wire.Errorf(wire.ModelTimeoutException, "Backend %q timed out.", p.name)
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return wire.Errorf(wire.ServiceUnavailableException, "Backend %q refused the connection; is it running?", p.name)
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return wire.Errorf(wire.ServiceUnavailableException, "Backend %q is unreachable: its host name does not resolve.", p.name)
-	}
-	return wire.Errorf(wire.ServiceUnavailableException, "Backend %q is unreachable.", p.name)
+	return upstream.TransportError(ctx, err, p.name, p.timeout)
 }
 
 // errorBody covers the error shapes of OpenAI ({"error":{"message":…}}),
@@ -229,9 +207,4 @@ func (p *Provider) statusError(status int, raw []byte) *wire.Exception {
 		typ = wire.ValidationException
 	}
 	return &wire.Exception{Type: typ, Message: text}
-}
-
-// withTimeout returns a context cancelled with errTimeout after d.
-func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, d, errTimeout)
 }

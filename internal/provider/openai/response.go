@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -42,7 +43,7 @@ func (p *Provider) Converse(ctx context.Context, c *provider.Call) (*wire.Conver
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := withTimeout(ctx, p.timeout)
+	ctx, cancel := upstream.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	resp, err := p.post(ctx, body, false)
 	if err != nil {

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"iter"
 	"strings"
-	"time"
 
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/sse"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -44,12 +44,10 @@ func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Se
 			yield(nil, err)
 			return
 		}
-		ctx, cancel := context.WithCancelCause(ctx)
-		defer cancel(nil)
 		// The timeout bounds each wait for the upstream, not the whole
 		// stream: a long answer that keeps coming is fine.
-		idle := time.AfterFunc(p.timeout, func() { cancel(errTimeout) })
-		defer idle.Stop()
+		ctx, idle, stop := upstream.Idle(ctx, p.timeout)
+		defer stop()
 		resp, err := p.post(ctx, body, true)
 		if err != nil {
 			yield(nil, err)
