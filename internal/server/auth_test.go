@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,17 +72,6 @@ func TestAuthThroughGoSDK(t *testing.T) {
 // The JavaScript SDK over HTTPS (HTTP/2 by ALPN) with configured keys,
 // Bedrock API keys through AWS_BEARER_TOKEN_BEDROCK, and each failure.
 func TestAuthThroughJavaScriptSDK(t *testing.T) {
-	dir, err := filepath.Abs("../../jstest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := exec.LookPath("node")
-	if _, statErr := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "client-bedrock-runtime")); err != nil || statErr != nil {
-		if os.Getenv("CONVERSE_REQUIRE_JS") != "" {
-			t.Fatal("node or jstest/node_modules missing: run npm ci in jstest")
-		}
-		t.Skip("node or jstest/node_modules missing; make test installs them")
-	}
 	endpoint, caPEM := servertest.StartTLS(t, servertest.Options{Auth: teamAuth(0)})
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
@@ -101,25 +87,8 @@ func TestAuthThroughJavaScriptSDK(t *testing.T) {
 		{"name": "disallowed model", "accessKeyId": "AKIATEAMEXAMPLE00001", "secretAccessKey": "team-secret", "model": "amazon.nova-lite-v1:0", "expect": "AccessDeniedException"},
 	}
 	arg, _ := json.Marshal(cases)
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "auth.mjs", string(arg))
-	cmd.Dir = dir
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "NODE_EXTRA_CA_CERTS=") {
-			env = append(env, kv)
-		}
+	out := clientScript(t, "auth.mjs", endpoint, []string{"NODE_EXTRA_CA_CERTS=" + caFile}, string(arg))
+	if strings.Contains(out, "team-secret") {
+		t.Errorf("a message leaks the secret:\n%s", out)
 	}
-	cmd.Env = append(env, "AWS_REGION=us-east-1", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME="+endpoint,
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "NODE_EXTRA_CA_CERTS="+caFile)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("auth.mjs: %v\n%s", err, out.String())
-	}
-	if strings.Contains(out.String(), "team-secret") {
-		t.Errorf("a message leaks the secret:\n%s", out.String())
-	}
-	t.Logf("auth.mjs:\n%s", out.String())
 }
