@@ -4,18 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/conversekit/converse/chat"
-	"github.com/conversekit/converse/internal/auth"
-	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
-	"github.com/conversekit/converse/internal/router"
-	"github.com/conversekit/converse/internal/server"
+	"github.com/conversekit/converse/internal/servertest"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -25,56 +21,17 @@ const (
 	nova  = "amazon.nova-lite-v1:0"
 )
 
-var sharedTokens = sync.OnceValues(tokens.New)
-
-func counter(t testing.TB) *tokens.Counter {
-	t.Helper()
-	tok, err := sharedTokens()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
+func counter(t testing.TB) *tokens.Counter { return servertest.Tokens(t) }
 
 func builtinModel(t testing.TB) provider.Provider {
 	return builtin.New(builtin.Options{Tokens: counter(t)})
 }
 
-// start runs a converse server answering with p on a loopback port, as
-// `converse serve` does, and returns its endpoint.
+// start runs a converse server answering every model with p on a loopback
+// port, as `converse serve` does, and returns its endpoint.
 func start(t testing.TB, p provider.Provider) string {
 	t.Helper()
-	tok := counter(t)
-	rt, err := router.New(router.Options{Backends: map[string]provider.Provider{"test": p}, Default: "test", Tokens: tok, Catalog: catalog.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	val, err := wire.NewValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := auth.New(auth.DevOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Options{Router: rt, Validator: val, Auth: verifier})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, nil), ln, time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
+	return servertest.Start(t, servertest.Options{Backends: map[string]provider.Provider{"test": p}, Default: "test"})
 }
 
 // testSettings reach a test server with the development key.

@@ -2,61 +2,23 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/conversekit/converse/chat"
-	"github.com/conversekit/converse/internal/auth"
-	"github.com/conversekit/converse/internal/catalog"
-	"github.com/conversekit/converse/internal/provider"
-	"github.com/conversekit/converse/internal/provider/builtin"
-	"github.com/conversekit/converse/internal/router"
-	"github.com/conversekit/converse/internal/server"
-	"github.com/conversekit/converse/internal/tokens"
-	"github.com/conversekit/converse/internal/wire"
+	"github.com/conversekit/converse/internal/servertest"
 )
 
 // startConverse runs a converse server on the built-in model.
 func startConverse(t *testing.T) string {
 	t.Helper()
-	tok, err := tokens.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := router.New(router.Options{Backends: map[string]provider.Provider{"builtin": builtin.New(builtin.Options{Tokens: tok})}, Default: "builtin", Tokens: tok, Catalog: catalog.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	val, err := wire.NewValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := auth.New(auth.DevOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Options{Router: rt, Validator: val, Auth: verifier})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, nil), ln, time.Second) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return "http://" + ln.Addr().String()
+	return servertest.Start(t, servertest.Options{})
 }
 
 func sample(t *testing.T) *httptest.Server {

@@ -30,6 +30,7 @@ import (
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/sdktest"
 	"github.com/conversekit/converse/internal/server"
+	"github.com/conversekit/converse/internal/servertest"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -50,16 +51,7 @@ const (
 	hopName   = "front-hop"
 )
 
-var sharedTokens = sync.OnceValues(tokens.New)
-
-func counter(t testing.TB) *tokens.Counter {
-	t.Helper()
-	tok, err := sharedTokens()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
+func counter(t testing.TB) *tokens.Counter { return servertest.Tokens(t) }
 
 // newRouter routes every catalogue model to p.
 func newRouter(t testing.TB, p provider.Provider) server.Router {
@@ -71,36 +63,11 @@ func newRouter(t testing.TB, p provider.Provider) server.Router {
 	return rt
 }
 
-// serve runs a converse server on a loopback port, as `converse serve` does
-// (and as internal/server's tests start it), and returns its endpoint.
+// serve runs a converse server answering through r on a loopback port, as
+// `converse serve` does, and returns its endpoint.
 func serve(t testing.TB, r server.Router, ao auth.Options) string {
 	t.Helper()
-	val, err := wire.NewValidator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := auth.New(ao)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, nil), ln, time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
+	return servertest.Start(t, servertest.Options{Auth: &ao, Wrap: func(server.Router) server.Router { return r }})
 }
 
 // upstreamAuth is "AWS": one principal whose access key the bedrock
