@@ -4,37 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/conversekit/converse/internal/golden"
 	"github.com/conversekit/converse/internal/wire"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with the named file in testdata, or rewrites it with
-// -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
 
 // TestBedrockRecordings decodes ConverseStream bodies recorded from the real
 // service (see testdata/NOTICE.md).
@@ -86,7 +63,7 @@ func TestBedrockRecordings(t *testing.T) {
 			if err := DumpEvents(&dump, Events(bytes.NewReader(data), ReadOptions{})); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "bedrock-"+tt.name+".converse.events", dump.Bytes())
+			golden.Check(t, filepath.Join("testdata", "bedrock-"+tt.name+".converse.events"), dump.Bytes())
 		})
 	}
 }
@@ -146,7 +123,7 @@ func TestDumpVectors(t *testing.T) {
 	if err := Dump(&b, Read(bytes.NewReader(stream), ReadOptions{})); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "vectors.dump", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "vectors.dump"), b.Bytes())
 
 	// A stream error ends the dump with that error, after the lines so far.
 	b.Reset()

@@ -3,7 +3,6 @@ package anthropic
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,14 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/conversekit/converse/internal/eventstream"
+	"github.com/conversekit/converse/internal/golden"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/wire"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // testAPIKey must never appear in an error.
 const testAPIKey = "sk-ant-test-secret-key"
@@ -46,24 +42,6 @@ func newTestProvider(t *testing.T, opts Options) *Provider {
 	frozen := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	p.now = func() time.Time { return frozen }
 	return p
-}
-
-// golden compares got with the file, or rewrites it under -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
 }
 
 func indentJSON(t *testing.T, raw []byte) []byte {
@@ -129,7 +107,7 @@ func TestRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, strings.TrimSuffix(in, ".converse.json")+".anthropic.json", indentJSON(t, r.body))
+			golden.Check(t, strings.TrimSuffix(in, ".converse.json")+".anthropic.json", indentJSON(t, r.body))
 		})
 	}
 }
@@ -213,7 +191,7 @@ func TestResponseGolden(t *testing.T) {
 			if got := srv.lastBody(t)["stream"]; got != nil {
 				t.Errorf("non-streaming request sent stream=%v", got)
 			}
-			golden(t, strings.TrimSuffix(in, ".anthropic.json")+".converse.json", encodeJSON(t, out))
+			golden.Check(t, strings.TrimSuffix(in, ".anthropic.json")+".converse.json", encodeJSON(t, out))
 		})
 	}
 }
@@ -238,7 +216,7 @@ func TestStreamGolden(t *testing.T) {
 			if got := srv.lastBody(t)["stream"]; got != true {
 				t.Errorf("streaming request sent stream=%v", got)
 			}
-			golden(t, strings.TrimSuffix(in, ".anthropic.sse")+".converse.events", buf.Bytes())
+			golden.Check(t, strings.TrimSuffix(in, ".anthropic.sse")+".converse.events", buf.Bytes())
 		})
 	}
 }

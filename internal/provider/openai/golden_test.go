@@ -3,7 +3,6 @@ package openai
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,13 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/conversekit/converse/internal/golden"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/wire"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // newTestProvider returns a provider against baseURL with deterministic
 // tool-use IDs and a frozen clock, so golden output is stable.
@@ -55,24 +51,6 @@ func newTestProviderOpts(t *testing.T, opts Options) *Provider {
 	frozen := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	p.now = func() time.Time { return frozen }
 	return p
-}
-
-// golden compares got with the file, or rewrites it under -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
 }
 
 func indentJSON(t *testing.T, raw []byte) []byte {
@@ -126,7 +104,7 @@ func TestRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, strings.TrimSuffix(in, ".converse.json")+".openai.json", indentJSON(t, body))
+			golden.Check(t, strings.TrimSuffix(in, ".converse.json")+".openai.json", indentJSON(t, body))
 		})
 	}
 }
@@ -147,7 +125,7 @@ func TestResponseGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkResponse(t, out)
-			golden(t, strings.TrimSuffix(in, ".openai.json")+".converse.json", marshalIndent(t, out))
+			golden.Check(t, strings.TrimSuffix(in, ".openai.json")+".converse.json", marshalIndent(t, out))
 		})
 	}
 }
@@ -170,7 +148,7 @@ func TestStreamGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkOrder(t, events)
-			golden(t, strings.TrimSuffix(in, ".openai.sse")+".converse.events", dumpEvents(t, events))
+			golden.Check(t, strings.TrimSuffix(in, ".openai.sse")+".converse.events", dumpEvents(t, events))
 		})
 	}
 }

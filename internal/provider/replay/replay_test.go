@@ -3,7 +3,6 @@ package replay
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,13 +13,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/conversekit/converse/internal/golden"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var sharedTokens = sync.OnceValues(tokens.New)
 
@@ -240,19 +238,7 @@ func TestRecordingFileIsStableAndReadable(t *testing.T) {
 	if !strings.HasPrefix(name, "converse-") || strings.Contains(string(first), `\u003c`) || strings.Contains(string(first), "requestMetadata") {
 		t.Errorf("recording %s is not as documented:\n%s", name, first)
 	}
-	golden := filepath.Join("testdata", "golden.converse.json")
-	if *update {
-		if err := os.WriteFile(golden, first, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(first)); diff != "" {
-		t.Errorf("recording differs from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden.converse.json"), first)
 }
 
 func TestMissNamesClosestRecording(t *testing.T) {
