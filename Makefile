@@ -1,14 +1,25 @@
 # make test: everything CI runs. make bench: the benchmarks in docs/benchmarks.md.
 GO ?= go
-FUZZTIME ?= 10s
+FUZZTIME ?= 6s
 
-# package:FuzzTarget pairs run briefly on every test run.
+# package:FuzzTarget pairs: every decoder of outside bytes, fuzzed briefly on
+# every test run (longer: make fuzz FUZZTIME=5m).
 FUZZ := \
 	./internal/eventstream:FuzzRead \
 	./internal/wire:FuzzValidate \
+	./internal/auth:FuzzParseAuthorization \
+	./internal/sse:FuzzRead \
 	./internal/media:FuzzSniff \
 	./internal/tokens:FuzzText \
-	./internal/auth:FuzzParseAuthorization
+	./internal/tokens:FuzzImageBytes \
+	./internal/promptcache:FuzzFingerprints \
+	./internal/provider/openai:FuzzStream \
+	./internal/provider/openai:FuzzTranslateResponse \
+	./internal/provider/anthropic:FuzzStream \
+	./internal/provider/anthropic:FuzzResponse \
+	./internal/provider/bedrock:FuzzUpstreamError \
+	./internal/provider/builtin:FuzzParseScript \
+	./internal/provider/replay:FuzzLoad
 
 .PHONY: test deps vet unit fuzz bench serve
 
@@ -28,7 +39,7 @@ fuzz:
 	@for pair in $(FUZZ); do \
 		pkg=$${pair%%:*}; target=$${pair##*:}; \
 		echo "fuzz $$target ($$pkg, $(FUZZTIME))"; \
-		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s $$pkg || exit 1; \
 	done
 
 bench:
