@@ -2,8 +2,8 @@ package providertest
 
 import (
 	"errors"
-	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -177,7 +177,7 @@ func testErrors(t *testing.T, b Backend) {
 		t.Skip("the backend's fake cannot fail by HTTP status (no FailByStatus capability)")
 	}
 	for _, tc := range errorCases {
-		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
 			s := b.Start(t, Reply{Fail: &Failure{Status: tc.status}})
 			c := call(t, &wire.ConverseRequest{Messages: []wire.Message{user(text("Hello?"))}})
 			check := func(op string, err error) {
