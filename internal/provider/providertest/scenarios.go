@@ -213,11 +213,16 @@ func testErrors(t *testing.T, b Backend) {
 func testBreak(t *testing.T, b Backend) {
 	words := strings.Repeat("and so on ", 40)
 	s := b.Start(t, Reply{Text: "Once upon a time " + words, Stall: true})
-	// Goroutines of the session itself (servers) live until the test ends;
-	// only those the stream starts must be gone after the break.
+	req := &wire.ConverseRequest{Messages: []wire.Message{user(text("Tell me a long story."))}}
+	// Goroutines of the session itself (servers, which may start theirs
+	// lazily, hence one complete call first) live until the test ends; only
+	// those the stream starts must be gone after the break.
+	if _, err := s.Provider.Converse(t.Context(), call(t, req)); err != nil {
+		t.Fatalf("Converse: %v", err)
+	}
 	before := goleak.IgnoreCurrent()
 	n := 0
-	for ev, err := range s.Provider.ConverseStream(t.Context(), call(t, &wire.ConverseRequest{Messages: []wire.Message{user(text("Tell me a long story."))}})) {
+	for ev, err := range s.Provider.ConverseStream(t.Context(), call(t, req)) {
 		if err != nil {
 			t.Fatalf("ConverseStream: %v", err)
 		}
