@@ -76,6 +76,7 @@ const (
 	ObservesRelease
 )
 
+// String names the capability, for skip messages.
 func (c Capability) String() string {
 	switch c {
 	case FailByStatus:

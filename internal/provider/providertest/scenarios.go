@@ -98,8 +98,8 @@ func testText(t *testing.T, b Backend) {
 	if err := CheckOrder(events); err != nil {
 		t.Errorf("%v\nevents:\n%s", err, dump(events))
 	}
-	if events[1].ContentBlockDelta == nil && events[1].ContentBlockStart == nil {
-		t.Errorf("second event is %s, want the first block", events[1].EventType())
+	if len(events) < 2 || events[1].ContentBlockDelta == nil && events[1].ContentBlockStart == nil {
+		t.Errorf("the text does not follow messageStart:\n%s", dump(events))
 	}
 }
 
@@ -174,7 +174,7 @@ var errorCases = []struct {
 
 func testErrors(t *testing.T, b Backend) {
 	if !b.Can(FailByStatus) {
-		t.Skip("the backend's fake cannot fail by HTTP status (no FailByStatus capability)")
+		t.Skipf("the backend's fake cannot fail by HTTP status (no %s capability)", FailByStatus)
 	}
 	for _, tc := range errorCases {
 		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
