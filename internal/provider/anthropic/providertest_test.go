@@ -141,10 +141,7 @@ func (f *suiteFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"type": "error", "error": map[string]any{"type": typ, "message": fmt.Sprintf("Scripted HTTP %d.", fl.Status)}, "request_id": "req_suite"})
 		return
 	}
-	u := rp.Usage
-	if u == (providertest.Usage{}) {
-		u = providertest.DefaultUsage
-	}
+	u := rp.Tokens()
 	cacheCreation := map[string]any{"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}
 	stop := "end_turn"
 	if len(rp.ToolCalls) > 0 {

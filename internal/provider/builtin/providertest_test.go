@@ -52,10 +52,7 @@ func scriptFor(t *testing.T, r providertest.Reply) []byte {
 		uses, _ := reply["toolUse"].([]any)
 		reply["toolUse"] = append(uses, map[string]any{"name": tc.Name, "toolUseId": tc.ID, "input": input})
 	}
-	u := r.Usage
-	if u == (providertest.Usage{}) {
-		u = providertest.DefaultUsage
-	}
+	u := r.Tokens()
 	reply["usage"] = map[string]any{"inputTokens": u.Input, "outputTokens": u.Output}
 	if f := r.Fail; f != nil {
 		ex := providertest.Exception(*f)

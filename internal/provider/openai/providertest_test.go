@@ -144,10 +144,7 @@ func (f *suiteFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"error": map[string]any{"message": fmt.Sprintf("Scripted HTTP %d.", fl.Status), "type": typ, "param": nil, "code": nil}})
 		return
 	}
-	u := rp.Usage
-	if u == (providertest.Usage{}) {
-		u = providertest.DefaultUsage
-	}
+	u := rp.Tokens()
 	usage := map[string]any{
 		"prompt_tokens": u.Input, "completion_tokens": u.Output, "total_tokens": u.Input + u.Output,
 		"prompt_tokens_details":     map[string]any{"cached_tokens": 0, "audio_tokens": 0},

@@ -104,7 +104,7 @@ func (m *Model) note(req *wire.ConverseRequest, stream bool) {
 }
 
 func (m *Model) usage() *wire.TokenUsage {
-	u := m.reply.usage()
+	u := m.reply.Tokens()
 	return &wire.TokenUsage{InputTokens: u.Input, OutputTokens: u.Output, TotalTokens: u.Input + u.Output}
 }
 

@@ -24,7 +24,7 @@ type Reply struct {
 	Text string
 	// ToolCalls follow the text, in order.
 	ToolCalls []ToolCall
-	// Usage is what the model reports; zero means DefaultUsage.
+	// Usage is what the model reports; zero means a default (see Tokens).
 	Usage Usage
 	// Fail, when set, fails the call before anything is answered.
 	Fail *Failure
@@ -45,13 +45,11 @@ type Usage struct {
 	Input, Output int
 }
 
-// DefaultUsage is the usage of a Reply that sets none.
-var DefaultUsage = Usage{Input: 25, Output: 7}
-
-// usage returns the reply's usage with the default filled in.
-func (r Reply) usage() Usage {
+// Tokens is the usage the model reports for r: r.Usage, or a default
+// (25 input, 7 output tokens) when it is zero.
+func (r Reply) Tokens() Usage {
 	if r.Usage == (Usage{}) {
-		return DefaultUsage
+		return Usage{Input: 25, Output: 7}
 	}
 	return r.Usage
 }

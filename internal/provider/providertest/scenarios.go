@@ -33,7 +33,7 @@ func checkAnswers(t *testing.T, r Reply, whole, streamed Answer) {
 	if len(r.ToolCalls) > 0 {
 		wantStop = wire.StopReasonToolUse
 	}
-	u := r.usage()
+	u := r.Tokens()
 	for _, a := range []struct {
 		op  string
 		got Answer
