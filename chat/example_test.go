@@ -4,29 +4,55 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
+	"strings"
+	"testing"
 
 	"github.com/conversekit/converse/chat"
+	"github.com/conversekit/converse/internal/servertest"
 )
 
-// newExampleClient reads CONVERSE_* settings (CONVERSE_ENDPOINT pointing
-// at `converse serve`, or AWS itself).
-func newExampleClient(ctx context.Context) *chat.Client {
+// exampleEndpoint is the converse server the examples run against in
+// `go test`; users point CONVERSE_ENDPOINT at `converse serve` or leave it
+// unset for AWS itself.
+var exampleEndpoint string
+
+func TestMain(m *testing.M) {
+	srv, err := servertest.Run(servertest.Options{}, false)
+	if err != nil {
+		log.Fatal(err)
+	}
+	exampleEndpoint = srv.Endpoint
+	code := m.Run()
+	if err := srv.Stop(); err != nil {
+		log.Print(err)
+	}
+	os.Exit(code)
+}
+
+// newExampleClient reads CONVERSE_* settings (CONVERSE_ENDPOINT pointing at
+// `converse serve`, or AWS itself) and options.
+func newExampleClient(ctx context.Context, opts ...chat.ClientOption) *chat.Client {
 	s, err := chat.SettingsFromEnv()
 	if err != nil {
 		log.Fatal(err)
+	}
+	if exampleEndpoint != "" {
+		s.Endpoint, s.AccessKey, s.SecretKey = exampleEndpoint, "test", "test"
 	}
 	o, err := chat.OptionsFromEnv()
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err := chat.New(ctx, chat.WithSettings(s), chat.WithOptions(o))
+	c, err := chat.New(ctx, append([]chat.ClientOption{chat.WithSettings(s), chat.WithOptions(o)}, opts...)...)
 	if err != nil {
 		log.Fatal(err)
 	}
 	return c
 }
 
-// The basic call.
+// The basic call. (The examples run against converse's built-in model,
+// whose answers are deterministic.)
 func Example() {
 	ctx := context.Background()
 	client := newExampleClient(ctx)
@@ -37,7 +63,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(resp.Text)
+	fmt.Println(strings.SplitAfter(resp.Text, ".")[0])
+	fmt.Println(resp.StopReason)
+	// Output:
+	// You asked: "Tell me a joke".
+	// end_turn
 }
 
 type WeatherRequest struct {
@@ -48,9 +78,10 @@ type WeatherRequest struct {
 func Example_runtimeOptions() {
 	ctx := context.Background()
 	client := newExampleClient(ctx)
+	defer client.Close()
 	weather := chat.NewTool("getCurrentWeather",
 		"Get the weather in location. Return temperature in 36°F or 36°C format. Use multi-turn if needed.",
-		func(ctx context.Context, in WeatherRequest) (string, error) { return "30°C", nil })
+		func(ctx context.Context, in WeatherRequest) (string, error) { return "30°C in " + in.Location, nil })
 	resp, err := client.Prompt("What is current weather in Amsterdam?").
 		Options(chat.Options{Model: "anthropic.claude-3-5-sonnet-20240620-v1:0", Temperature: chat.Ptr[float32](0.6), MaxTokens: chat.Ptr(300)}).
 		Tools(weather).
@@ -59,6 +90,8 @@ func Example_runtimeOptions() {
 		log.Fatal(err)
 	}
 	fmt.Println(resp.Text)
+	// Output:
+	// Based on the tool results: getCurrentWeather returned 30°C in Amsterdam.
 }
 
 // Tools from Go functions: the model's calls run automatically.
@@ -68,15 +101,17 @@ func ExampleNewTool() {
 		func(ctx context.Context, in WeatherRequest) (map[string]any, error) {
 			return map[string]any{"location": in.Location, "temp": 12, "unit": "C"}, nil
 		})
-	client, err := chat.New(ctx, chat.WithTools(weather), chat.WithOptions(chat.Options{Model: "anthropic.claude-3-5-sonnet-20240620-v1:0"}))
-	if err != nil {
-		log.Fatal(err)
-	}
+	client := newExampleClient(ctx, chat.WithTools(weather), chat.WithOptions(chat.Options{Model: "anthropic.claude-3-5-sonnet-20240620-v1:0"}))
+	defer client.Close()
 	resp, err := client.Prompt("What's the weather like in Boston?").Call(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(resp.Text, len(resp.ToolResults))
+	fmt.Println(len(resp.ToolResults), "tool call:", resp.ToolResults[0].Call.Name)
+	fmt.Println(resp.Text)
+	// Output:
+	// 1 tool call: weatherByLocation
+	// Based on the tool results: weatherByLocation returned {"location":"Boston","temp":12,"unit":"C"}.
 }
 
 // Prompt caching with SYSTEM_ONLY and the cache metadata (the seed's usage
@@ -85,7 +120,9 @@ func ExampleNewTool() {
 func Example_cacheSystemOnly() {
 	ctx := context.Background()
 	client := newExampleClient(ctx)
-	largeSystemPrompt := "You are an expert software architect specializing in distributed systems..." // 1024+ tokens
+	defer client.Close()
+	// Claude 3.7 Sonnet caches prefixes of 1,024 tokens or more.
+	largeSystemPrompt := strings.Repeat("You are an expert software architect specializing in distributed systems. ", 120)
 	opts := chat.Options{
 		Model:     "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
 		Cache:     &chat.CacheOptions{Strategy: chat.CacheSystemOnly},
@@ -96,15 +133,18 @@ func Example_cacheSystemOnly() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println("Cache creation tokens:", resp.Metadata["cacheWriteInputTokens"])
-		fmt.Println("Cache read tokens:", resp.Metadata["cacheReadInputTokens"])
+		fmt.Println("cache write:", resp.Usage.CacheWriteInputTokens, "cache read:", resp.Usage.CacheReadInputTokens)
 	}
+	// Output:
+	// cache write: 1325 cache read: 0
+	// cache write: 0 cache read: 1325
 }
 
 // Tool definitions cached once across tenants (TOOLS_ONLY, Claude only).
 func Example_cacheToolsOnly() {
 	ctx := context.Background()
 	client := newExampleClient(ctx)
+	defer client.Close()
 	weather := chat.NewTool("weather", "Weather in a city", func(ctx context.Context, in WeatherRequest) (string, error) { return "sunny", nil })
 	resp, err := client.Prompt("What's the weather in San Francisco?").
 		Tools(weather).
@@ -113,40 +153,54 @@ func Example_cacheToolsOnly() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(resp.Usage.CacheWriteInputTokens, resp.Usage.CacheReadInputTokens)
+	fmt.Println(resp.Text)
+	// Output:
+	// Based on the tool results: weather returned sunny.
 }
 
 // Conversation history cached turn by turn, with chat memory.
 func Example_cacheConversationHistory() {
 	ctx := context.Background()
 	client := newExampleClient(ctx)
+	defer client.Close()
 	memory := chat.NewWindowMemory(chat.DefaultWindow)
 	counselor := client.Prompt().
 		System("You are a personalized career counselor...").
 		Memory(memory, "conversation-42").
 		Options(chat.Options{Model: "us.anthropic.claude-3-7-sonnet-20250219-v1:0", Cache: &chat.CacheOptions{Strategy: chat.CacheConversationHistory}, MaxTokens: chat.Ptr(500)})
-	resp, err := counselor.User("What career advice would you give me?").Call(ctx)
-	if err != nil {
-		log.Fatal(err)
+	for _, q := range []string{"What career advice would you give me?", "And for a second career?"} {
+		resp, err := counselor.User(q).Call(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(strings.SplitAfter(resp.Text, ".")[0])
 	}
-	fmt.Println(resp.Text)
+	// Output:
+	// You asked: "What career advice would you give me?".
+	// You asked: "And for a second career?".
 }
 
 // An image beside the question.
 func Example_image() {
 	ctx := context.Background()
 	client := newExampleClient(ctx)
-	resp, err := client.Prompt().User("Explain what do you see on this picture?", chat.File("testdata/test.png")).Call(ctx)
+	defer client.Close()
+	resp, err := client.Prompt().User("Explain what do you see on this picture?", chat.File("testdata/test.png")).
+		Options(chat.Options{Model: "anthropic.claude-3-haiku-20240307-v1:0"}).
+		Call(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(resp.Text)
+	fmt.Println(resp.StopReason, resp.Usage.InputTokens > 0)
+	// Output:
+	// end_turn true
 }
 
 // A video (Amazon Nova), from bytes or S3.
 func Example_video() {
 	ctx := context.Background()
 	client := newExampleClient(ctx)
+	defer client.Close()
 	resp, err := client.Prompt().
 		User("Explain what do you see in this video?", chat.VideoS3("s3://my-bucket/test.video.mp4", "")).
 		Options(chat.Options{Model: "amazon.nova-pro-v1:0"}).
@@ -154,34 +208,46 @@ func Example_video() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(resp.Text)
+	fmt.Println(resp.StopReason)
+	// Output:
+	// end_turn
 }
 
 // A document to summarise.
 func Example_document() {
 	ctx := context.Background()
 	client := newExampleClient(ctx)
+	defer client.Close()
 	resp, err := client.Prompt().
 		User("You are a very professional document summarization specialist. Please summarize the given document.",
-			chat.File("spring-ai-reference-overview.pdf")).
+			chat.Document("Release notes", []byte("# converse 1.0\n\nFirst release: Converse, ConverseStream and CountTokens.\n"))).
+		Options(chat.Options{Model: "anthropic.claude-3-5-sonnet-20240620-v1:0"}).
 		Call(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(resp.Text)
+	fmt.Println(resp.StopReason)
+	// Output:
+	// end_turn
 }
 
 // Streaming: text as it arrives, usage at the end.
 func ExamplePrompt_Stream() {
 	ctx := context.Background()
 	client := newExampleClient(ctx)
-	for chunk, err := range client.Prompt("Tell me a joke").Stream(ctx) {
+	defer client.Close()
+	var text strings.Builder
+	for chunk, err := range client.Prompt("Tell me a joke").Options(chat.Options{Model: "anthropic.claude-3-haiku-20240307-v1:0"}).Stream(ctx) {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Print(chunk.Text)
+		text.WriteString(chunk.Text) // print it as it comes in a real program
 		if chunk.Usage != nil {
-			fmt.Println("\noutput tokens:", chunk.Usage.OutputTokens)
+			fmt.Println(strings.SplitAfter(text.String(), ".")[0])
+			fmt.Println("output tokens > 0:", chunk.Usage.OutputTokens > 0)
 		}
 	}
+	// Output:
+	// You asked: "Tell me a joke".
+	// output tokens > 0: true
 }

@@ -69,7 +69,37 @@ func StartTLS(t testing.TB, o Options) (endpoint string, caPEM []byte) {
 
 func start(t testing.TB, o Options, useTLS bool) (string, []byte) {
 	t.Helper()
-	tok := Tokens(t)
+	s, err := Run(o, useTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return s.Endpoint, s.CAPEM
+}
+
+// Server is a running test server.
+type Server struct {
+	// Endpoint is its http:// or https:// URL.
+	Endpoint string
+	// CAPEM is the development certificate to trust (HTTPS only).
+	CAPEM []byte
+	stop  func() error
+}
+
+// Stop shuts the server down.
+func (s *Server) Stop() error { return s.stop() }
+
+// Run starts a server outside a test's lifetime (TestMain, examples); the
+// caller stops it.
+func Run(o Options, useTLS bool) (*Server, error) {
+	tok, err := sharedTokens()
+	if err != nil {
+		return nil, err
+	}
 	bo := o.Builtin
 	bo.Tokens = tok
 	cat := catalog.New()
@@ -85,7 +115,7 @@ func start(t testing.TB, o Options, useTLS bool) (string, []byte) {
 	}
 	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: cat, Cache: o.Cache})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var r server.Router = rt
 	if o.Wrap != nil {
@@ -93,7 +123,7 @@ func start(t testing.TB, o Options, useTLS bool) (string, []byte) {
 	}
 	val, err := wire.NewValidator()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ao := auth.DevOptions()
 	if o.Auth != nil {
@@ -101,35 +131,34 @@ func start(t testing.TB, o Options, useTLS bool) (string, []byte) {
 	}
 	verifier, err := auth.New(ao)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier})
 	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var tlsConfig *tls.Config
-	var caPEM []byte
+	out := &Server{}
 	scheme := "http"
 	if useTLS {
 		cert, pemBytes, err := server.DevCertificate(nil, time.Now())
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-		caPEM, scheme = pemBytes, "https"
+		out.CAPEM, scheme = pemBytes, "https"
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, time.Second) }()
-	t.Cleanup(func() {
+	out.Endpoint = scheme + "://" + ln.Addr().String()
+	out.stop = func() error {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return scheme + "://" + ln.Addr().String(), caPEM
+		return <-done
+	}
+	return out, nil
 }
