@@ -12,33 +12,36 @@ import (
 	"github.com/conversekit/converse/internal/servertest"
 )
 
-// exampleEndpoint is the converse server the examples run against in
-// `go test`; users point CONVERSE_ENDPOINT at `converse serve` or leave it
+// exampleServers are the converse servers the examples run against in
+// `go test`, one per example so that each starts with an empty prompt
+// cache; users point CONVERSE_ENDPOINT at `converse serve`, or leave it
 // unset for AWS itself.
-var exampleEndpoint string
+var exampleServers []*servertest.Server
 
 func TestMain(m *testing.M) {
-	srv, err := servertest.Run(servertest.Options{}, false)
-	if err != nil {
-		log.Fatal(err)
-	}
-	exampleEndpoint = srv.Endpoint
 	code := m.Run()
-	if err := srv.Stop(); err != nil {
-		log.Print(err)
+	for _, s := range exampleServers {
+		if err := s.Stop(); err != nil {
+			log.Print(err)
+		}
 	}
 	os.Exit(code)
 }
 
-// newExampleClient reads CONVERSE_* settings (CONVERSE_ENDPOINT pointing at
-// `converse serve`, or AWS itself) and options.
+// newExampleClient reads CONVERSE_* settings and options, as a program
+// would; under go test it talks to a fresh in-process converse.
 func newExampleClient(ctx context.Context, opts ...chat.ClientOption) *chat.Client {
 	s, err := chat.SettingsFromEnv()
 	if err != nil {
 		log.Fatal(err)
 	}
-	if exampleEndpoint != "" {
-		s.Endpoint, s.AccessKey, s.SecretKey = exampleEndpoint, "test", "test"
+	if testing.Testing() {
+		srv, err := servertest.Run(servertest.Options{}, false)
+		if err != nil {
+			log.Fatal(err)
+		}
+		exampleServers = append(exampleServers, srv)
+		s.Endpoint, s.AccessKey, s.SecretKey = srv.Endpoint, "test", "test"
 	}
 	o, err := chat.OptionsFromEnv()
 	if err != nil {
