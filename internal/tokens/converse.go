@@ -64,6 +64,13 @@ type Count struct {
 	// Checkpoints has one entry per cachePoint block, in prefix order:
 	// tools, then system, then messages.
 	Checkpoints []Checkpoint
+	// Blocks is filled by ConverseBlocks only (nil from Converse): Blocks[i]
+	// is the number of prompt tokens up to and including the prompt's
+	// (i+1)-th block. Blocks are the non-cachePoint elements of
+	// toolConfig.tools, system and each message's content, in prefix order,
+	// so a prefix ending at any block boundary has a size, as prompt
+	// caching's look-back over earlier block boundaries needs.
+	Blocks []int
 }
 
 // Checkpoint is one cachePoint and the size of the prompt before it.
@@ -86,10 +93,29 @@ type Checkpoint struct {
 // point. Every block is counted on its own and the counts are summed, so the
 // count of a prefix never depends on what follows it.
 func (c *Counter) Converse(in Input) Count {
+	return c.converse(in, false)
+}
+
+// ConverseBlocks is Converse that also reports the prefix size at every
+// block boundary in Count.Blocks. It is a separate call because only prompt
+// caching with look-back needs it, and it allocates one int per block.
+func (c *Counter) ConverseBlocks(in Input) Count {
+	return c.converse(in, true)
+}
+
+func (c *Counter) converse(in Input, blocks bool) Count {
 	var out Count
 	n := 0
 	checkpoint := func(s Section, msg, block int, cp *wire.CachePointBlock) {
 		out.Checkpoints = append(out.Checkpoints, Checkpoint{Section: s, Message: msg, Block: block, Tokens: n, TTL: cp.TTL})
+	}
+	// boundary closes one block: every non-cachePoint element counts as a
+	// block, even one that adds no tokens, so block positions agree with
+	// anyone walking the same request.
+	boundary := func() {
+		if blocks {
+			out.Blocks = append(out.Blocks, n)
+		}
 	}
 
 	if in.ToolConfig != nil {
@@ -101,6 +127,9 @@ func (c *Counter) Converse(in Input) Count {
 				n += c.toolSpec(t.ToolSpec)
 			case t.SystemTool != nil:
 				n += toolOverhead + c.Text(t.SystemTool.Name)
+			}
+			if t.CachePoint == nil {
+				boundary()
 			}
 		}
 	}
@@ -116,12 +145,14 @@ func (c *Counter) Converse(in Input) Count {
 		case b.GuardContent != nil:
 			n += c.guardContent(b.GuardContent)
 		default:
+			boundary()
 			continue
 		}
 		if !framed {
 			n += messageOverhead
 			framed = true
 		}
+		boundary()
 	}
 
 	for m, msg := range in.Messages {
@@ -132,6 +163,7 @@ func (c *Counter) Converse(in Input) Count {
 				continue
 			}
 			n += c.block(&b)
+			boundary()
 		}
 	}
 

@@ -406,3 +406,107 @@ func TestContent(t *testing.T) {
 		t.Errorf("Converse = %d, want Content + message overhead = %d", got, want)
 	}
 }
+
+// cutAfter is in cut just after its k-th block (cache points are not
+// blocks), the prompt a block boundary ends.
+func cutAfter(in Input, k int) Input {
+	var out Input
+	if in.ToolConfig != nil {
+		tc := *in.ToolConfig
+		tc.Tools = nil
+		for _, t := range in.ToolConfig.Tools {
+			if k == 0 {
+				break
+			}
+			tc.Tools = append(tc.Tools, t)
+			if t.CachePoint == nil {
+				k--
+			}
+		}
+		out.ToolConfig = &tc
+	}
+	for _, b := range in.System {
+		if k == 0 {
+			break
+		}
+		out.System = append(out.System, b)
+		if b.CachePoint == nil {
+			k--
+		}
+	}
+	for _, m := range in.Messages {
+		if k == 0 {
+			break
+		}
+		cut := wire.Message{Role: m.Role}
+		for _, b := range m.Content {
+			if k == 0 {
+				break
+			}
+			cut.Content = append(cut.Content, b)
+			if b.CachePoint == nil {
+				k--
+			}
+		}
+		out.Messages = append(out.Messages, cut)
+	}
+	return out
+}
+
+func TestConverseBlocks(t *testing.T) {
+	c := newCounter(t)
+	cp := wire.CachePointBlock{Type: wire.CachePointTypeDefault}
+	tests := []struct {
+		name string
+		in   Input
+		want []int
+	}{
+		{"empty", Input{}, nil},
+		{"system and messages, cache points are not blocks",
+			Input{
+				System:   []wire.SystemContentBlock{sysText("tiktoken is great!"), {CachePoint: &cp}},
+				Messages: []wire.Message{user(text("It work!!!"), wire.ContentBlock{CachePoint: &cp}), assistant(text("tiktoken is great!"), text("It work!!!"))},
+			},
+			[]int{
+				messageOverhead + greatTokens,
+				messageOverhead + greatTokens + messageOverhead + workTokens,
+				messageOverhead + greatTokens + messageOverhead + workTokens + messageOverhead + greatTokens,
+				messageOverhead + greatTokens + messageOverhead + workTokens + messageOverhead + greatTokens + workTokens,
+			}},
+		{"an empty system block is a block of no tokens",
+			Input{System: []wire.SystemContentBlock{{}, sysText("tiktoken is great!")}},
+			[]int{0, messageOverhead + greatTokens}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.ConverseBlocks(tc.in)
+			if diff := cmp.Diff(tc.want, got.Blocks); diff != "" {
+				t.Errorf("Blocks (-want +got):\n%s", diff)
+			}
+			plain := c.Converse(tc.in)
+			if plain.Blocks != nil {
+				t.Errorf("Converse filled Blocks: %v", plain.Blocks)
+			}
+			got.Blocks = nil
+			if diff := cmp.Diff(plain, got); diff != "" {
+				t.Errorf("ConverseBlocks differs from Converse (-Converse +ConverseBlocks):\n%s", diff)
+			}
+		})
+	}
+
+	// On a long mixed prompt, each block boundary's count is what the
+	// prompt cut there counts.
+	full := conversation(t)
+	blocks := c.ConverseBlocks(full).Blocks
+	if len(blocks) < 20 {
+		t.Fatalf("%d blocks in the conversation, want ≥ 20", len(blocks))
+	}
+	for i, n := range blocks {
+		if got := c.Converse(cutAfter(full, i+1)).Total; got != n {
+			t.Errorf("after block %d: Blocks says %d, the prompt cut there counts %d", i+1, n, got)
+		}
+	}
+	if last := blocks[len(blocks)-1]; last != c.Converse(full).Total {
+		t.Errorf("last block boundary %d, total %d", last, c.Converse(full).Total)
+	}
+}
