@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/smithy-go/auth/bearer"
 )
 
 // Client calls Converse and ConverseStream through the official
@@ -89,6 +90,19 @@ func New(ctx context.Context, opts ...ClientOption) (*Client, error) {
 	rt := bedrockruntime.NewFromConfig(awsCfg, func(o *bedrockruntime.Options) {
 		if s.Endpoint != "" {
 			o.BaseEndpoint = aws.String(s.Endpoint)
+		}
+		switch {
+		case s.APIKey != "":
+			key := s.APIKey
+			o.BearerAuthTokenProvider = bearer.TokenProviderFunc(func(context.Context) (bearer.Token, error) {
+				return bearer.Token{Value: key}, nil
+			})
+			o.AuthSchemePreference = []string{"httpBearerAuth"}
+		case s.AccessKey != "":
+			// Keys given in Settings win over an ambient
+			// AWS_BEARER_TOKEN_BEDROCK, which the SDK would prefer.
+			o.BearerAuthTokenProvider = nil
+			o.AuthSchemePreference = nil
 		}
 	})
 	return &Client{rt: rt, hc: ours, settings: s, defaults: cfg.options, tools: slices.Clone(cfg.tools), retry: cfg.retry}, nil

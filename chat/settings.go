@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -59,6 +60,11 @@ type Settings struct {
 	AccessKey, SecretKey, SessionToken string
 	// ProfileName selects a shared-config profile (CONVERSE_PROFILE_NAME).
 	ProfileName string
+	// APIKey is a Bedrock API key (CONVERSE_API_KEY, else the SDK's own
+	// AWS_BEARER_TOKEN_BEDROCK). When set, requests carry it as
+	// "Authorization: Bearer" instead of a SigV4 signature; the Go SDK
+	// sends bearer tokens over HTTPS only.
+	APIKey string
 	// CredentialsPath and ConfigurationPath replace the shared credentials
 	// and config file locations (CONVERSE_PROFILE_CREDENTIALS_PATH,
 	// CONVERSE_PROFILE_CONFIGURATION_PATH).
@@ -66,13 +72,19 @@ type Settings struct {
 	// Endpoint overrides the service URL, e.g. http://localhost:8080 for
 	// converse serve (CONVERSE_ENDPOINT).
 	Endpoint string
+	// CABundle is extra trusted certificate authorities in PEM, e.g. the
+	// development certificate of `converse serve --tls`
+	// (CONVERSE_CA_BUNDLE names a PEM file; the SDK's AWS_CA_BUNDLE still
+	// applies when this is empty).
+	CABundle []byte
 }
 
 // String describes the settings without secrets.
 func (s Settings) String() string {
-	return fmt.Sprintf("{Region:%s Timeout:%s ConnectionTimeout:%s ConnectionAcquisitionTimeout:%s StreamReadTimeout:%s MaxConnections:%d AccessKey:%s SecretKey:%s SessionToken:%s ProfileName:%s Endpoint:%s}",
+	return fmt.Sprintf("{Region:%s Timeout:%s ConnectionTimeout:%s ConnectionAcquisitionTimeout:%s StreamReadTimeout:%s MaxConnections:%d AccessKey:%s SecretKey:%s SessionToken:%s APIKey:%s ProfileName:%s CredentialsPath:%s ConfigurationPath:%s Endpoint:%s CABundle:%d bytes}",
 		s.Region, s.Timeout, s.ConnectionTimeout, s.ConnectionAcquisitionTimeout, s.StreamReadTimeout, s.MaxConnections,
-		redact(s.AccessKey), redact(s.SecretKey), redact(s.SessionToken), s.ProfileName, s.Endpoint)
+		redact(s.AccessKey), redact(s.SecretKey), redact(s.SessionToken), redact(s.APIKey), s.ProfileName,
+		s.CredentialsPath, s.ConfigurationPath, s.Endpoint, len(s.CABundle))
 }
 
 // LogValue keeps secrets out of logs.
@@ -121,6 +133,11 @@ const (
 	EnvCredentialsPath              = "CONVERSE_PROFILE_CREDENTIALS_PATH"
 	EnvConfigurationPath            = "CONVERSE_PROFILE_CONFIGURATION_PATH"
 	EnvEndpoint                     = "CONVERSE_ENDPOINT"
+	EnvAPIKey                       = "CONVERSE_API_KEY"
+	EnvCABundle                     = "CONVERSE_CA_BUNDLE"
+	// EnvBearerToken is the SDK's own variable for a Bedrock API key,
+	// read when CONVERSE_API_KEY is unset.
+	EnvBearerToken = "AWS_BEARER_TOKEN_BEDROCK"
 
 	EnvModel       = "CONVERSE_CHAT_OPTIONS_MODEL"
 	EnvTemperature = "CONVERSE_CHAT_OPTIONS_TEMPERATURE"
@@ -151,6 +168,19 @@ func SettingsFromLookup(lookup func(string) (string, bool)) (Settings, error) {
 	str(EnvCredentialsPath, &s.CredentialsPath)
 	str(EnvConfigurationPath, &s.ConfigurationPath)
 	str(EnvEndpoint, &s.Endpoint)
+	for _, name := range []string{EnvAPIKey, EnvBearerToken} {
+		if v, ok := lookup(name); ok && v != "" {
+			s.APIKey = v
+			break
+		}
+	}
+	if v, ok := lookup(EnvCABundle); ok && v != "" {
+		pem, err := os.ReadFile(v)
+		if err != nil {
+			return Settings{}, fmt.Errorf("%s: %w", EnvCABundle, err)
+		}
+		s.CABundle = pem
+	}
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
@@ -249,6 +279,9 @@ func (s Settings) awsConfig(ctx context.Context, hc aws.HTTPClient, tr *http.Tra
 	}
 	if s.ConfigurationPath != "" {
 		opts = append(opts, config.WithSharedConfigFiles([]string{s.ConfigurationPath}))
+	}
+	if len(s.CABundle) > 0 {
+		opts = append(opts, config.WithCustomCABundle(bytes.NewReader(s.CABundle)))
 	}
 	if s.AccessKey != "" || s.SecretKey != "" {
 		if s.AccessKey == "" || s.SecretKey == "" {
