@@ -6,6 +6,7 @@
 package catalog
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -25,11 +26,21 @@ type Model struct {
 	StreamingTools bool // tools accepted on ConverseStream too
 	ToolChoiceAny  bool // toolChoice.any accepted
 	ToolChoiceTool bool // toolChoice.tool accepted
-	Images         bool
-	Documents      bool
-	Video          bool
-	Audio          bool
-	Reasoning      bool
+	// ToolResultStatus: toolResult.status accepted. The API reference says
+	// only Claude 3 uses it, but Meta, Mistral and Cohere accept it
+	// (langchain-aws #146); Writer Palmyra refuses it (strands-agents/harness-sdk
+	// #393, #554). Unobserved families accept it: refusing a request the
+	// service would serve is the worse mistake.
+	ToolResultStatus bool
+	// SchemaTopLevelComposition: a tool input schema may use oneOf, allOf
+	// or anyOf at its top level. Anthropic models refuse it; other families
+	// accept it (code-yeongyu/senpi #1947).
+	SchemaTopLevelComposition bool
+	Images                    bool
+	Documents                 bool
+	Video                     bool
+	Audio                     bool
+	Reasoning                 bool
 
 	// Cache points: where cachePoint blocks are accepted.
 	CacheSystem, CacheMessages, CacheTools bool
@@ -135,6 +146,11 @@ func (c *Catalog) CheckCapabilities(m Model, req *wire.ConverseRequest) error {
 				return invalid("This model doesn't support the toolConfig.toolChoice.tool field. Remove toolConfig.toolChoice.tool and try again.")
 			}
 		}
+		if !m.SchemaTopLevelComposition {
+			if err := topLevelComposition(tc); err != nil {
+				return err
+			}
+		}
 		for i, t := range tc.Tools {
 			if t.CachePoint != nil && !m.CacheTools {
 				// [Obs] Nova: LibreChat #13838, hermes-agent #97281; seed 002.
@@ -153,6 +169,9 @@ func (c *Catalog) CheckCapabilities(m Model, req *wire.ConverseRequest) error {
 		for j, b := range msg.Content {
 			path := fmt.Sprintf("messages.%d.content.%d", i, j)
 			switch {
+			case b.ToolResult != nil && b.ToolResult.Status != "" && !m.ToolResultStatus:
+				// [Obs] strands-agents/harness-sdk #393 (Palmyra X5, Converse).
+				return invalid("This model doesn't support the status field. Remove status and try again.")
 			case b.Image != nil && !m.Images:
 				return invalid("This model doesn't support the image content block at %s. Remove the image, or use a model that supports images.", path)
 			case b.Document != nil && !m.Documents:
@@ -197,6 +216,36 @@ func checkCachePoint(m Model, cp *wire.CachePointBlock, path string, allowed boo
 	}
 	if cp.TTL == wire.CacheTTL1h && !m.CacheTTL1h {
 		return invalid("This model doesn't support the 1h ttl at %s.ttl. Remove ttl (5 minutes is the default) and try again.", path)
+	}
+	return nil
+}
+
+// topLevelComposition refuses a tool input schema with oneOf, allOf or anyOf
+// at its top level, as Anthropic models do; the service passes the model's
+// own message through ("The model returned the following errors: …",
+// code-yeongyu/senpi #1947: tools.24.custom.input_schema). The index is the
+// tool's position in the model's tool list, where cachePoint entries of
+// toolConfig.tools do not count.
+func topLevelComposition(tc *wire.ToolConfiguration) error {
+	n := 0
+	for _, t := range tc.Tools {
+		if t.CachePoint != nil {
+			continue
+		}
+		idx := n
+		n++
+		if t.ToolSpec == nil || t.ToolSpec.InputSchema == nil {
+			continue
+		}
+		var schema map[string]json.RawMessage
+		if json.Unmarshal(t.ToolSpec.InputSchema.JSON, &schema) != nil {
+			continue // not an object: wire validation reports it
+		}
+		for _, k := range []string{"oneOf", "allOf", "anyOf"} {
+			if _, ok := schema[k]; ok {
+				return invalid("The model returned the following errors: tools.%d.custom.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level", idx)
+			}
+		}
 	}
 	return nil
 }

@@ -18,7 +18,8 @@ func claude(id, name string, minCache, maxOut int, ttl1h, reasoning bool) Model 
 	return Model{
 		ID: id, Provider: "anthropic", Family: "claude", Name: name,
 		Streaming: true, Tools: true, StreamingTools: true, ToolChoiceAny: true, ToolChoiceTool: true,
-		Images: true, Documents: true, Reasoning: reasoning,
+		ToolResultStatus: true, // API reference ToolResultBlock.status: Claude 3
+		Images:           true, Documents: true, Reasoning: reasoning,
 		CacheSystem: minCache > 0, CacheMessages: minCache > 0, CacheTools: minCache > 0,
 		MinCacheTokens: minCache, CacheTTL1h: ttl1h, MaxOutputTokens: maxOut,
 		Source: "[features] Anthropic Claude rows; [cache] minimum tokens and TTL; [ids]",
@@ -31,6 +32,7 @@ func nova(id, name string, images, video, docs bool, maxOut int) Model {
 		// [features]: Nova supports tool use with toolChoice auto; any/tool
 		// rejected per bedrock-access-gateway #92 (toolChoice.any).
 		Streaming: true, Tools: true, StreamingTools: true,
+		ToolResultStatus: true, SchemaTopLevelComposition: true, // not observed refused
 		Images: images, Documents: docs, Video: video,
 		// [cache] + [seed]: system and messages only, no tool cache points.
 		CacheSystem: true, CacheMessages: true, MinCacheTokens: 1000,
@@ -43,6 +45,9 @@ func textOnly(provider, family, id, name string, tools, streamTools bool, maxOut
 	return Model{
 		ID: id, Provider: provider, Family: family, Name: name,
 		Streaming: true, Tools: tools, StreamingTools: streamTools, MaxOutputTokens: maxOut,
+		// langchain-aws #146: Meta, Mistral, Cohere accept toolResult.status;
+		// senpi #1947: non-Anthropic models accept a top-level oneOf.
+		ToolResultStatus: true, SchemaTopLevelComposition: true,
 		Source: src,
 	}
 }
@@ -100,13 +105,13 @@ var builtin = []Model{
 	textOnly("meta", "llama", "meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", true, false, 2048, "[features] Llama 3.1: tools, not streamed"),
 	textOnly("meta", "llama", "meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", true, false, 2048, "[features] Llama 3.1"),
 	textOnly("meta", "llama", "meta.llama3-1-405b-instruct-v1:0", "Llama 3.1 405B Instruct", true, false, 4096, "[features] Llama 3.1"),
-	{ID: "meta.llama3-2-11b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 3.2 11B Vision", Streaming: true, Tools: true, Images: true, MaxOutputTokens: 2048, Source: "[features] Llama 3.2 vision: images"},
-	{ID: "meta.llama3-2-90b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 3.2 90B Vision", Streaming: true, Tools: true, Images: true, MaxOutputTokens: 2048, Source: "[features] Llama 3.2 vision: images"},
+	{ID: "meta.llama3-2-11b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 3.2 11B Vision", Streaming: true, Tools: true, ToolResultStatus: true, SchemaTopLevelComposition: true, Images: true, MaxOutputTokens: 2048, Source: "[features] Llama 3.2 vision: images"},
+	{ID: "meta.llama3-2-90b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 3.2 90B Vision", Streaming: true, Tools: true, ToolResultStatus: true, SchemaTopLevelComposition: true, Images: true, MaxOutputTokens: 2048, Source: "[features] Llama 3.2 vision: images"},
 	textOnly("meta", "llama", "meta.llama3-2-1b-instruct-v1:0", "Llama 3.2 1B Instruct", true, false, 2048, "[features] Llama 3.2"),
 	textOnly("meta", "llama", "meta.llama3-2-3b-instruct-v1:0", "Llama 3.2 3B Instruct", true, false, 2048, "[features] Llama 3.2"),
 	textOnly("meta", "llama", "meta.llama3-3-70b-instruct-v1:0", "Llama 3.3 70B Instruct", true, false, 2048, "[features] Llama 3.3; langchain-aws #355"),
-	{ID: "meta.llama4-maverick-17b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 4 Maverick", Streaming: true, Tools: true, Images: true, MaxOutputTokens: 8192, Source: "[obs] earendil-works/pi #3739: tools on Converse only"},
-	{ID: "meta.llama4-scout-17b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 4 Scout", Streaming: true, Tools: true, Images: true, MaxOutputTokens: 8192, Source: "[obs] earendil-works/pi #3739"},
+	{ID: "meta.llama4-maverick-17b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 4 Maverick", Streaming: true, Tools: true, ToolResultStatus: true, SchemaTopLevelComposition: true, Images: true, MaxOutputTokens: 8192, Source: "[obs] earendil-works/pi #3739: tools on Converse only"},
+	{ID: "meta.llama4-scout-17b-instruct-v1:0", Provider: "meta", Family: "llama", Name: "Llama 4 Scout", Streaming: true, Tools: true, ToolResultStatus: true, SchemaTopLevelComposition: true, Images: true, MaxOutputTokens: 8192, Source: "[obs] earendil-works/pi #3739"},
 
 	// Mistral. [features]: Large (2402) and Large 2 tool use; 7B/8x7B none.
 	textOnly("mistral", "mistral", "mistral.mistral-7b-instruct-v0:2", "Mistral 7B Instruct", false, false, 8192, "[features] Mistral 7B: no system prompt, no tools"),
@@ -114,16 +119,17 @@ var builtin = []Model{
 	textOnly("mistral", "mistral", "mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", true, false, 8192, "[features] Mistral Large: tools, not streamed"),
 	textOnly("mistral", "mistral", "mistral.mistral-large-2407-v1:0", "Mistral Large 2 (24.07)", true, false, 8192, "[features] Mistral Large 2"),
 	textOnly("mistral", "mistral", "mistral.mistral-small-2402-v1:0", "Mistral Small (24.02)", true, false, 8192, "[features] Mistral Small"),
-	{ID: "mistral.pixtral-large-2502-v1:0", Provider: "mistral", Family: "mistral", Name: "Pixtral Large", Streaming: true, Tools: true, StreamingTools: true, Images: true, Documents: true, MaxOutputTokens: 8192, Source: "[features] Pixtral Large"},
+	{ID: "mistral.pixtral-large-2502-v1:0", Provider: "mistral", Family: "mistral", Name: "Pixtral Large", Streaming: true, Tools: true, ToolResultStatus: true, SchemaTopLevelComposition: true, StreamingTools: true, Images: true, Documents: true, MaxOutputTokens: 8192, Source: "[features] Pixtral Large"},
 
 	// DeepSeek. [features]: R1 reasoning, no tools (obot #4101 mentions DeepSeek without streamed tools).
 	{ID: "deepseek.r1-v1:0", Provider: "deepseek", Family: "deepseek", Name: "DeepSeek-R1", Streaming: true, Reasoning: true, MaxOutputTokens: 32768, Source: "[features] DeepSeek-R1: no tools"},
 	textOnly("deepseek", "deepseek", "deepseek.v3-v1:0", "DeepSeek-V3.1", true, false, 8192, "[features] DeepSeek-V3.1"),
 
 	// Others seen in reports.
-	textOnly("writer", "palmyra", "writer.palmyra-x5-v1:0", "Palmyra X5", true, false, 8192, "[obs] strands harness-sdk #393: tools not in streaming mode"),
+	{ID: "writer.palmyra-x5-v1:0", Provider: "writer", Family: "palmyra", Name: "Palmyra X5", Streaming: true, Tools: true, SchemaTopLevelComposition: true, MaxOutputTokens: 8192,
+		Source: "[obs] strands harness-sdk #393: tools not in streaming mode, toolResult.status refused; #554"},
 	textOnly("qwen", "qwen", "qwen.qwen3-coder-480b-a35b-v1:0", "Qwen3 Coder 480B", true, true, 65536, "[obs] earendil-works/pi #4993 (model ID)"),
 	textOnly("qwen", "qwen", "qwen.qwen3-235b-a22b-2507-v1:0", "Qwen3 235B", true, true, 65536, "[obs] earendil-works/pi #4993 (model ID)"),
-	{ID: "openai.gpt-oss-120b-1:0", Provider: "openai", Family: "gpt-oss", Name: "gpt-oss-120b", Tools: true, Reasoning: true, MaxOutputTokens: 32768, Source: "[obs] llama_index #19655, bedrock-client-for-mac #112: not streamable"},
-	{ID: "openai.gpt-oss-20b-1:0", Provider: "openai", Family: "gpt-oss", Name: "gpt-oss-20b", Tools: true, Reasoning: true, MaxOutputTokens: 32768, Source: "[obs] llama_index #19655"},
+	{ID: "openai.gpt-oss-120b-1:0", Provider: "openai", Family: "gpt-oss", Name: "gpt-oss-120b", Tools: true, ToolResultStatus: true, SchemaTopLevelComposition: true, Reasoning: true, MaxOutputTokens: 32768, Source: "[obs] llama_index #19655, bedrock-client-for-mac #112: not streamable"},
+	{ID: "openai.gpt-oss-20b-1:0", Provider: "openai", Family: "gpt-oss", Name: "gpt-oss-20b", Tools: true, ToolResultStatus: true, SchemaTopLevelComposition: true, Reasoning: true, MaxOutputTokens: 32768, Source: "[obs] llama_index #19655"},
 }

@@ -158,13 +158,26 @@ func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 			fv := v.Field(f.index)
 			fpath := join(path, f.name)
 			present := isPresent(fv)
+			if !present && n.kind == kindUnion && f.node.kind == kindDocument && !fv.IsNil() {
+				// A union member sent as JSON null is still the member the
+				// client chose: the service answers with the semantic "Provide
+				// a json object" message, not Coral's union message
+				// (aws/aws-sdk-js-v3 #7330: {"json": null} in toolResult.content).
+				present = true
+			}
 			if present {
 				set = append(set, f.name)
 			}
 			if !present {
 				if f.required {
 					if fv.Kind() == reflect.String && f.node.min != nil && *f.node.min >= 1 {
-						c.add("", !sens && !f.node.sensitive, fpath, fmt.Sprintf("Member must have length greater than or equal to %s", num(*f.node.min)))
+						// "" and absent look alike here; Coral reports every
+						// constraint "" breaks, pattern first (BerriAI/litellm
+						// #24668: Value '' at 'toolConfig.tools.1.member.toolSpec.name'
+						// … pattern: [a-zA-Z0-9_-]+; … length greater than or equal to 1).
+						for _, con := range stringConstraints(f.node, "") {
+							c.add("", !sens && !f.node.sensitive, fpath, con)
+						}
 					} else {
 						c.add(nullValue, false, fpath, "Member must not be null")
 					}
@@ -256,9 +269,15 @@ func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 	}
 }
 
-// stringConstraints lists the constraint phrases s violates, in Coral's order.
+// stringConstraints lists the constraint phrases s violates, in Coral's
+// order: the pattern before the lengths (BerriAI/litellm #24668 and #19384
+// show "pattern: [a-zA-Z0-9_-]+" before "length greater than or equal to 1"
+// for the same member); the order of enum against length is not observed.
 func stringConstraints(n *node, s string) []string {
 	var out []string
+	if n.pattern != nil && !n.pattern.match(s) {
+		out = append(out, "Member must satisfy regular expression pattern: "+n.pattern.source)
+	}
 	l := float64(utf8.RuneCountInString(s)) // lengths are in characters
 	if n.min != nil && l < *n.min {
 		out = append(out, "Member must have length greater than or equal to "+num(*n.min))
@@ -268,9 +287,6 @@ func stringConstraints(n *node, s string) []string {
 	}
 	if n.enumSet != nil && !n.enumSet[s] {
 		out = append(out, "Member must satisfy enum value set: ["+strings.Join(n.enum, ", ")+"]")
-	}
-	if n.pattern != nil && !n.pattern.match(s) {
-		out = append(out, "Member must satisfy regular expression pattern: "+n.pattern.source)
 	}
 	return out
 }

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -30,6 +32,8 @@ const (
 	msgDocNeedsText  = "A text block must be included when using documents."
 	msgDocName       = "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character. Check that the file name conforms to these restrictions and retry your request."
 	msgDocDuplicate  = "Messages can't contain duplicate document names. Rename the document and retry your request."
+	// %s is the 0-based path of a Document member that is not a JSON object.
+	msgJSONObject = "The format of the value at %s is invalid. Provide a json object for the field and try again."
 )
 
 func invalid(format string, args ...any) error {
@@ -101,6 +105,12 @@ func conversation(msgs []Message, system []SystemContentBlock, tc *ToolConfigura
 		}
 	}
 	if err := roles(msgs); err != nil {
+		return err
+	}
+	if err := toolSchemas(tc); err != nil {
+		return err
+	}
+	if err := toolResultJSON(msgs); err != nil {
 		return err
 	}
 	if err := tools(msgs, tc); err != nil {
@@ -404,6 +414,103 @@ func cachePoints(msgs []Message, system []SystemContentBlock, tc *ToolConfigurat
 		case CacheTTL1h:
 			if seen5m != "" {
 				return invalid("%s has ttl 1h but comes after %s, which has a 5-minute ttl; cache checkpoints with a 1-hour ttl must come before those with a 5-minute ttl.", c.path, seen5m)
+			}
+		}
+	}
+	return nil
+}
+
+// schemaKind names the JSON type of a raw value as networknt's
+// json-schema-validator does in "null found, object expected".
+func schemaKind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "null"
+	}
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	if bytes.ContainsAny(raw, ".eE") {
+		return "number"
+	}
+	return "integer"
+}
+
+// toolSchemas checks each toolSpec.inputSchema.json the way the service
+// does before any model sees it, in this order:
+//
+//  1. it is a JSON object — aws/aws-sdk-net #3377 (the .NET SDK sent the
+//     schema as a string): "The format of the value at
+//     toolConfig.tools.0.toolSpec.inputSchema.json is invalid. Provide a json
+//     object for the field and try again.";
+//  2. its top-level type is "object" — ToolInputSchema documentation ("The
+//     top level schema type must be object") and the message for a missing
+//     type (earendil-works/pi #8279, code-yeongyu/senpi #1947 for a root
+//     anyOf without type, mastra-ai/mastra #5935);
+//  3. the keywords the JSON Schema meta-schema types as object/array have
+//     that type — networknt-style findings: "$.properties: null found, object
+//     expected" (aws/aws-sdk-net #3731), "$.properties: array found, object
+//     expected" (aws/aws-sdk-php #2962, PHP's [] for an empty map). The
+//     "required" finding has the same form by analogy (not observed).
+//
+// Which of 2 and 3 the service checks first is not observed.
+func toolSchemas(tc *ToolConfiguration) error {
+	if tc == nil {
+		return nil
+	}
+	for i, t := range tc.Tools {
+		if t.ToolSpec == nil || t.ToolSpec.InputSchema == nil || t.ToolSpec.InputSchema.JSON == nil {
+			continue
+		}
+		raw := t.ToolSpec.InputSchema.JSON
+		if schemaKind(raw) != "object" {
+			return invalid(msgJSONObject, fmt.Sprintf("toolConfig.tools.%d.toolSpec.inputSchema.json", i))
+		}
+		var schema map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &schema); err != nil {
+			return invalid(msgJSONObject, fmt.Sprintf("toolConfig.tools.%d.toolSpec.inputSchema.json", i))
+		}
+		if typ, ok := schema["type"]; !ok || !bytes.Equal(bytes.TrimSpace(typ), []byte(`"object"`)) {
+			return invalid("The value at toolConfig.tools.%d.toolSpec.inputSchema.json.type must be one of the following: object.", i)
+		}
+		var findings []string
+		for _, k := range []struct{ key, want string }{{"properties", "object"}, {"required", "array"}} {
+			if v, ok := schema[k.key]; ok {
+				if got := schemaKind(v); got != k.want {
+					findings = append(findings, fmt.Sprintf("$.%s: %s found, %s expected", k.key, got, k.want))
+				}
+			}
+		}
+		if len(findings) > 0 {
+			return invalid("The json schema definition at toolConfig.tools.%d.toolSpec.inputSchema is invalid. Fix the following errors and try again: %s", i, strings.Join(findings, ", "))
+		}
+	}
+	return nil
+}
+
+// toolResultJSON: a toolResult's json content must be a JSON object
+// (aws/aws-sdk-js-v3 #7330: [], "foo", 123, true and null all get "The
+// format of the value at messages.3.content.0.toolResult.content.0.json is
+// invalid. Provide a json object for the field and try again.").
+func toolResultJSON(msgs []Message) error {
+	for i, m := range msgs {
+		for j, b := range m.Content {
+			if b.ToolResult == nil {
+				continue
+			}
+			for k, rb := range b.ToolResult.Content {
+				if rb.JSON != nil && schemaKind(rb.JSON) != "object" {
+					return invalid(msgJSONObject, fmt.Sprintf("messages.%d.content.%d.toolResult.content.%d.json", i, j, k))
+				}
 			}
 		}
 	}

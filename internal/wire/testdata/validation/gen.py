@@ -97,6 +97,7 @@ S=[
  ('tool-empty-union',{"messages":[U()],"toolConfig":{"tools":[{}]}},"at 'toolConfig.tools.1.member' failed to satisfy constraint: Member must have exactly one"),
  ('toolspec-name-missing',{"messages":[U()],"toolConfig":{"tools":[{"toolSpec":{"inputSchema":{"json":{}}}}]}},"toolSpec.name' failed to satisfy constraint: Member must have length greater than or equal to 1"),
  ('toolspec-name-chinese',{"messages":[U()],"toolConfig":{"tools":[{"toolSpec":{"name":"工具名称","description":"工具描述","inputSchema":{"json":{"type":"object"}}}}]}},"Value '工具名称' at 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+"),
+ ('toolspec-name-empty',{"messages":[U()],"toolConfig":{"tools":[{"toolSpec":{"name":"","inputSchema":{"json":{"type":"object"}}}}]}},"2 validation errors detected: Value '' at 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+; Value '' at 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must have length greater than or equal to 1"),
  ('toolspec-name-dot',{"messages":[U()],"toolConfig":{"tools":[{"toolSpec":{"name":"weather.get","inputSchema":{"json":{}}}}]}},"Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+"),
  ('toolspec-name-65',{"messages":[U()],"toolConfig":{"tools":[{"toolSpec":{"name":"a"*65,"inputSchema":{"json":{}}}}]}},"Member must have length less than or equal to 64"),
  ('toolspec-schema-missing',{"messages":[U()],"toolConfig":{"tools":[{"toolSpec":{"name":"x"}}]}},"toolSpec.inputSchema' failed to satisfy constraint: Member must not be null"),
@@ -109,7 +110,7 @@ S=[
  ('requestmetadata-too-many',{"messages":[U()],"requestMetadata":{f"k{i}":"v" for i in range(17)}},"at 'requestMetadata' failed to satisfy constraint: Member must have length less than or equal to 16"),
  ('requestmetadata-bad-key',{"messages":[U()],"requestMetadata":{"team!":"x"}},"Value at 'requestMetadata' failed to satisfy constraint: Map keys must satisfy constraint"),
  ('requestmetadata-bad-value',{"messages":[U()],"requestMetadata":{"team":"a|b"}},"Map value must satisfy constraint"),
- ('requestmetadata-long-value',{"messages":[U()],"requestMetadata":{"team":"a"*257}},"Map value must satisfy constraint: [Member must have length less than or equal to 256"),
+ ('requestmetadata-long-value',{"messages":[U()],"requestMetadata":{"team":"a"*257}},"Member must have length less than or equal to 256]"),
  ('responsefieldpaths-too-many',{"messages":[U()],"additionalModelResponseFieldPaths":["/a"]*11},"at 'additionalModelResponseFieldPaths' failed to satisfy constraint: Member must have length less than or equal to 10"),
  ('responsefieldpaths-empty-item',{"messages":[U()],"additionalModelResponseFieldPaths":[""]},"at 'additionalModelResponseFieldPaths.1.member' failed to satisfy constraint: Member must have length greater than or equal to 1"),
  ('performance-bad',{"messages":[U()],"performanceConfig":{"latency":"fast"}},"Member must satisfy enum value set: [standard, optimized]"),
@@ -260,6 +261,42 @@ good('empty-body-stream-prefill',{"messages":[U(),A('Sure')]},op='ConverseStream
 good('system-role-tooladdition',{"messages":[U(),A(),{"role":"system","content":[{"toolAddition":{"tool":{"name":"get_weather"}}}]},U()],"toolConfig":TOOLS})
 good('reasoning-history',{"messages":[U(),{"role":"assistant","content":[{"reasoningContent":{"reasoningText":{"text":"hmm","signature":"sig"}}},{"text":"x"}]},U()]},model='anthropic.claude-3-7-sonnet-20250219-v1:0')
 good('seed-weather-fixed',{"messages":[U('查询北京现在的天气情况'),{"role":"assistant","content":[{"toolUse":{"toolUseId":"tooluse_abc","name":"Weather_Tool","input":{"latitude":39.9,"longitude":116.4}}}]},{"role":"user","content":[TR('tooluse_abc')]}],"system":[{"text":"你是一个天气助手"}],"toolConfig":{"tools":[{"toolSpec":{"name":"Weather_Tool","description":"获取指定位置的当前天气信息","inputSchema":{"json":{"type":"object"}}}}]}},model='anthropic.claude-3-sonnet-20240229-v1:0',src='seed 000, with the assistant turn appended')
+# --- JSON documents that must be objects, tool input schemas
+def TS(schema,extra=None):
+    t=[{"toolSpec":{"name":"get_weather","inputSchema":{"json":schema}}}]
+    return {"messages":[U()],"toolConfig":{"tools":(extra or [])+t}}
+JSONOBJ='Provide a json object for the field and try again.'
+for n,v in [('array',[]),('string','{"type":"object"}'),('number',42),('boolean',True),('null',None)]:
+    bad('schema/json-'+n,TS(v),'The format of the value at toolConfig.tools.0.toolSpec.inputSchema.json is invalid. '+JSONOBJ,src='aws/aws-sdk-net #3377')
+bad('schema/json-second-tool',TS([1],[TOOLS["tools"][0]]),'The format of the value at toolConfig.tools.1.toolSpec.inputSchema.json is invalid.',src='aws/aws-sdk-net #3377')
+bad('schema/type-missing',TS({"properties":{"city":{"type":"string"}}}),'The value at toolConfig.tools.0.toolSpec.inputSchema.json.type must be one of the following: object.',src='earendil-works/pi #8279')
+bad('schema/type-missing-anyof',TS({"anyOf":[{"type":"object"},{"type":"object"}]}),'The value at toolConfig.tools.0.toolSpec.inputSchema.json.type must be one of the following: object.',src='code-yeongyu/senpi #1947')
+bad('schema/type-string',TS({"type":"string"}),'inputSchema.json.type must be one of the following: object.',src='ToolInputSchema doc: top level type must be object')
+bad('schema/type-empty-object',TS({}),'inputSchema.json.type must be one of the following: object.',src='earendil-works/pi #8279')
+bad('schema/properties-null',TS({"type":"object","properties":None}),'The json schema definition at toolConfig.tools.0.toolSpec.inputSchema is invalid. Fix the following errors and try again: $.properties: null found, object expected',src='aws/aws-sdk-net #3731')
+bad('schema/properties-array',TS({"type":"object","properties":[],"required":[]}),'The json schema definition at toolConfig.tools.0.toolSpec.inputSchema is invalid. Fix the following errors and try again: $.properties: array found, object expected',src='aws/aws-sdk-php #2962')
+bad('schema/required-string',TS({"type":"object","properties":{},"required":"city"}),'$.required: string found, array expected',src='by analogy with aws-sdk-net #3731')
+bad('schema/counttokens-array',{"input":{"converse":{"messages":[U()],"toolConfig":{"tools":[{"toolSpec":{"name":"x","inputSchema":{"json":[]}}}]}}}},'The format of the value at toolConfig.tools.0.toolSpec.inputSchema.json is invalid.',op='CountTokens',src='aws/aws-sdk-net #3377')
+bad('schema/stream-string',TS("x"),'inputSchema.json is invalid. '+JSONOBJ,op='ConverseStream',src='aws/aws-sdk-net #3377')
+for n,v in [('array',[]),('string','foo'),('number',123),('true',True),('null',None)]:
+    bad('toolresult/json-'+n,{"messages":[U(),{"role":"assistant","content":[TU()]},{"role":"user","content":[TR(content=[{"json":v}])]}],"toolConfig":TOOLS},'The format of the value at messages.2.content.0.toolResult.content.0.json is invalid. '+JSONOBJ,src='aws/aws-sdk-js-v3 #7330')
+bad('toolresult/json-second-block',{"messages":[U(),{"role":"assistant","content":[TU('a'),TU('b')]},{"role":"user","content":[TR('a'),TR('b',content=[{"text":"ok"},{"json":[1,2]}])]}],"toolConfig":TOOLS},'The format of the value at messages.2.content.1.toolResult.content.1.json is invalid.',src='aws/aws-sdk-js-v3 #7330')
+PALMYRA='writer.palmyra-x5-v1:0'
+STATUS_TURNS=lambda st:{"messages":[U(),{"role":"assistant","content":[TU()]},{"role":"user","content":[{"toolResult":{"toolUseId":"t1","status":st,"content":[{"text":"20C"}]}}]}],"toolConfig":TOOLS}
+bad('catalog/palmyra-status-success',STATUS_TURNS('success'),"This model doesn't support the status field. Remove status and try again.",model=PALMYRA,src='strands-agents/harness-sdk #393')
+bad('catalog/palmyra-status-error',STATUS_TURNS('error'),"This model doesn't support the status field.",model='us.'+PALMYRA,src='strands-agents/harness-sdk #554')
+bad('catalog/palmyra-stream-tools',{"messages":[U()],"toolConfig":TOOLS},"This model doesn't support tool use in streaming mode.",model='us.'+PALMYRA,op='ConverseStream',src='strands-agents/harness-sdk #393')
+bad('catalog/claude-schema-oneof',TS({"type":"object","oneOf":[{"required":["a"]},{"required":["b"]}]}),'The model returned the following errors: tools.0.custom.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level',model='anthropic.claude-sonnet-4-5-20250929-v1:0',src='code-yeongyu/senpi #1947')
+bad('catalog/claude-schema-allof-after-cachepoint',{"messages":[U()],"toolConfig":{"tools":[TOOLS["tools"][0],{"cachePoint":{"type":"default"}},{"toolSpec":{"name":"t2","inputSchema":{"json":{"type":"object","allOf":[{}]}}}}]}},'tools.1.custom.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level',model='anthropic.claude-sonnet-4-5-20250929-v1:0',src='code-yeongyu/senpi #1947 (cachePoint entries are not Anthropic tools)')
+good('schema-empty-properties-required',TS({"type":"object","properties":{},"required":[]}),src='aws/aws-sdk-php #2962 (the fix: an empty object for properties)')
+good('schema-nested-anyof',TS({"type":"object","properties":{"unit":{"anyOf":[{"type":"string"},{"type":"null"}]}}}))
+good('schema-dialect-marker',TS({"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":False}))
+good('schema-oneof-nova',TS({"type":"object","oneOf":[{"required":["a"]},{"required":["b"]}]}),model=NOVA,src='code-yeongyu/senpi #1947: non-Anthropic models accept it')
+good('toolresult-json-object',{"messages":[U(),{"role":"assistant","content":[TU()]},{"role":"user","content":[TR(content=[{"json":{}}])]}],"toolConfig":TOOLS},src='aws/aws-sdk-js-v3 #7330: an object succeeds')
+good('toolresult-status-claude',STATUS_TURNS('error'),src='API reference ToolResultBlock.status')
+good('toolresult-status-llama',STATUS_TURNS('success'),model='meta.llama3-1-70b-instruct-v1:0',src='langchain-aws #146')
+good('toolresult-status-mistral',STATUS_TURNS('error'),model='mistral.mistral-large-2407-v1:0',src='langchain-aws #146')
+good('palmyra-no-status',{"messages":[U(),{"role":"assistant","content":[TU()]},{"role":"user","content":[TR(content=[{"text":"20C"}])]}],"toolConfig":TOOLS},model=PALMYRA,src='strands-agents/harness-sdk #686 (status removed)')
 hdr={"format":"Each case: name; operation (Converse, ConverseStream or CountTokens); modelId (path member); body (the JSON request body exactly as an SDK sends it, without modelId) or rawBody (bytes as a string, for malformed JSON); for invalid cases exception (the exception type) and message (a substring of the message); source (where the rule or wording comes from, when known). Replay: POST /model/{modelId}/converse|converse-stream|count-tokens with the body.","generatedBy":"internal/wire/testdata/validation/gen.py"}
 json.dump(dict(hdr,cases=inv),open('/work/main/internal/wire/testdata/validation/invalid.json','w'),ensure_ascii=False,indent=1)
 json.dump(dict(hdr,cases=val),open('/work/main/internal/wire/testdata/validation/valid.json','w'),ensure_ascii=False,indent=1)
