@@ -171,11 +171,11 @@ func UnmarshalMessages(data []byte) ([]types.Message, error) {
 			case b.Document != nil:
 				c = &types.ContentBlockMemberDocument{Value: types.DocumentBlock{Format: types.DocumentFormat(b.Document.Format), Name: aws.String(b.Document.Name), Source: &types.DocumentSourceMemberBytes{Value: b.Document.Source.Bytes}}}
 			case b.ToolUse != nil:
-				var v any
-				if err := json.Unmarshal(b.ToolUse.Input, &v); err != nil {
+				in, err := decodeDocument(b.ToolUse.Input)
+				if err != nil {
 					return nil, fmt.Errorf("decode tool use input: %w", err)
 				}
-				c = &types.ContentBlockMemberToolUse{Value: types.ToolUseBlock{ToolUseId: aws.String(b.ToolUse.ToolUseID), Name: aws.String(b.ToolUse.Name), Input: document.NewLazyDocument(v)}}
+				c = &types.ContentBlockMemberToolUse{Value: types.ToolUseBlock{ToolUseId: aws.String(b.ToolUse.ToolUseID), Name: aws.String(b.ToolUse.Name), Input: in}}
 			case b.ToolResult != nil:
 				tr := types.ToolResultBlock{ToolUseId: aws.String(b.ToolResult.ToolUseID), Status: types.ToolResultStatus(b.ToolResult.Status)}
 				for _, rc := range b.ToolResult.Content {
@@ -183,11 +183,11 @@ func UnmarshalMessages(data []byte) ([]types.Message, error) {
 						tr.Content = append(tr.Content, &types.ToolResultContentBlockMemberText{Value: *rc.Text})
 						continue
 					}
-					var v any
-					if err := json.Unmarshal(rc.JSON, &v); err != nil {
+					doc, err := decodeDocument(rc.JSON)
+					if err != nil {
 						return nil, fmt.Errorf("decode tool result: %w", err)
 					}
-					tr.Content = append(tr.Content, &types.ToolResultContentBlockMemberJson{Value: document.NewLazyDocument(v)})
+					tr.Content = append(tr.Content, &types.ToolResultContentBlockMemberJson{Value: doc})
 				}
 				c = &types.ContentBlockMemberToolResult{Value: tr}
 			case b.Reasoning != nil && b.Reasoning.Redacted != nil:
@@ -206,4 +206,20 @@ func UnmarshalMessages(data []byte) ([]types.Message, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// decodeDocument turns stored JSON into a document the SDK can send. JSON
+// the SDK cannot encode (an object key "", which its document encoder
+// refuses) is an error here rather than a history that fails on every
+// later request.
+func decodeDocument(raw json.RawMessage) (document.Interface, error) {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	doc := document.NewLazyDocument(v)
+	if _, err := doc.MarshalSmithyDocument(); err != nil {
+		return nil, err
+	}
+	return doc, nil
 }
