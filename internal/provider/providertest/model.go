@@ -58,7 +58,14 @@ type Model struct {
 	released chan struct{}
 }
 
-var _ provider.Provider = (*Model)(nil)
+var (
+	_ provider.Provider      = (*Model)(nil)
+	_ provider.CacheReporter = (*Model)(nil)
+)
+
+// ReportsCacheUsage reports that the model's usage carries its own cache
+// reads and writes, as Bedrock's does.
+func (m *Model) ReportsCacheUsage() bool { return true }
 
 // NewModel returns a model answering every call with r.
 func NewModel(r Reply) *Model {
@@ -82,6 +89,14 @@ func (m *Model) note(req *wire.ConverseRequest, stream bool) {
 			if t.ToolSpec != nil {
 				r.Tools = append(r.Tools, t.ToolSpec.Name)
 			}
+			if t.CachePoint != nil {
+				r.CachePoints++
+			}
+		}
+	}
+	for _, s := range req.System {
+		if s.CachePoint != nil {
+			r.CachePoints++
 		}
 	}
 	for _, msg := range req.Messages {
@@ -91,6 +106,18 @@ func (m *Model) note(req *wire.ConverseRequest, stream bool) {
 				r.UserTexts = append(r.UserTexts, *b.Text)
 			case b.Image != nil:
 				r.Images++
+			case b.Document != nil && msg.Role == wire.ConversationRoleUser:
+				d := Document{Name: b.Document.Name}
+				if src := b.Document.Source; src != nil && b.Document.Format == wire.DocumentFormatPdf {
+					d.PDF = src.Bytes
+				} else if src != nil && src.Text != nil {
+					d.Text = *src.Text
+				} else if src != nil {
+					d.Text = string(src.Bytes)
+				}
+				r.Documents = append(r.Documents, d)
+			case b.CachePoint != nil:
+				r.CachePoints++
 			case b.ToolUse != nil:
 				r.ToolUses = append(r.ToolUses, b.ToolUse.ToolUseID)
 			case b.ToolResult != nil:
@@ -105,7 +132,11 @@ func (m *Model) note(req *wire.ConverseRequest, stream bool) {
 
 func (m *Model) usage() *wire.TokenUsage {
 	u := m.reply.Tokens()
-	return &wire.TokenUsage{InputTokens: u.Input, OutputTokens: u.Output, TotalTokens: u.Input + u.Output}
+	tu := &wire.TokenUsage{InputTokens: u.Input, OutputTokens: u.Output, TotalTokens: u.prompt() + u.Output}
+	if u.CacheRead > 0 || u.CacheWrite > 0 {
+		tu.CacheReadInputTokens, tu.CacheWriteInputTokens = wire.Ptr(u.CacheRead), wire.Ptr(u.CacheWrite)
+	}
+	return tu
 }
 
 func (m *Model) stop() wire.StopReason {
@@ -122,6 +153,10 @@ func (m *Model) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseR
 		return nil, Exception(*f)
 	}
 	var content []wire.ContentBlock
+	if m.reply.Reasoning != "" {
+		content = append(content, wire.ContentBlock{ReasoningContent: &wire.ReasoningContentBlock{
+			ReasoningText: &wire.ReasoningTextBlock{Text: m.reply.Reasoning, Signature: m.reply.Signature}}})
+	}
 	if m.reply.Text != "" {
 		content = append(content, text(m.reply.Text))
 	}
@@ -136,8 +171,9 @@ func (m *Model) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseR
 	}, nil
 }
 
-// ConverseStream answers with the reply in word-sized text deltas and tool
-// input in pieces of a few bytes.
+// ConverseStream answers with the reply in word-sized text and reasoning
+// deltas (then the reasoning's signature delta) and tool input in pieces of
+// a few bytes. A reply that breaks off fails after the first text piece.
 func (m *Model) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		m.note(c.Request, true)
@@ -152,9 +188,31 @@ func (m *Model) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[
 			return
 		}
 		idx := 0
+		if m.reply.Reasoning != "" {
+			deltas := []*wire.ReasoningContentBlockDelta{}
+			for _, w := range Words(m.reply.Reasoning) {
+				deltas = append(deltas, &wire.ReasoningContentBlockDelta{Text: wire.Ptr(w)})
+			}
+			if m.reply.Signature != "" {
+				deltas = append(deltas, &wire.ReasoningContentBlockDelta{Signature: wire.Ptr(m.reply.Signature)})
+			}
+			for _, d := range deltas {
+				if !yield(&wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{ContentBlockIndex: idx, Delta: &wire.ContentBlockDelta{ReasoningContent: d}}}, nil) {
+					return
+				}
+			}
+			if !yield(&wire.StreamEvent{ContentBlockStop: &wire.ContentBlockStopEvent{ContentBlockIndex: idx}}, nil) {
+				return
+			}
+			idx++
+		}
 		if m.reply.Text != "" {
 			for i, w := range Words(m.reply.Text) {
 				if !yield(&wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{ContentBlockIndex: idx, Delta: &wire.ContentBlockDelta{Text: wire.Ptr(w)}}}, nil) {
+					return
+				}
+				if f := m.reply.BreakOff; i == 0 && f != nil {
+					yield(nil, Exception(*f))
 					return
 				}
 				if i == 0 && m.reply.Stall {

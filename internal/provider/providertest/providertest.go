@@ -1,7 +1,8 @@
 // Package providertest is the scenario suite every model backend must pass:
 // text, streamed text, tool calls (single, parallel, without arguments),
-// a tool-result round trip, an image, upstream failures and a consumer that
-// stops reading. Each provider's test implements Backend with a fake that
+// a tool-result round trip, an image, a text document and a PDF, prompt
+// caching, reasoning, upstream failures before and during a stream and a
+// consumer that stops reading. Each provider's test implements Backend with a fake that
 // speaks the backend's own wire format, and calls Run.
 package providertest
 
@@ -20,6 +21,12 @@ import (
 // Reply is what the model answers, in backend-neutral terms. A backend's
 // fake turns it into that backend's wire format.
 type Reply struct {
+	// Reasoning, when set, is the model's reasoning, answered before the
+	// text as one reasoning block.
+	Reasoning string
+	// Signature signs Reasoning where the backend signs reasoning (see
+	// SignsReasoning); fakes of backends without signatures ignore it.
+	Signature string
 	// Text is the answer's text; empty means none.
 	Text string
 	// ToolCalls follow the text, in order.
@@ -31,6 +38,11 @@ type Reply struct {
 	// Stall makes a stream stop after its first text piece and wait until
 	// the caller goes away, which the backend reports on Session.Released.
 	Stall bool
+	// BreakOff, when set, makes a stream fail with it after its first text
+	// piece, the way the backend reports a failure once the answer has
+	// begun (an error event or chunk, an exception frame). Only streams
+	// are called with such a reply.
+	BreakOff *Failure
 }
 
 // ToolCall is one tool the model calls.
@@ -40,15 +52,22 @@ type ToolCall struct {
 	Input map[string]any // nil and empty both mean no arguments: {}
 }
 
-// Usage is the token count the model reports.
+// Usage is the token count the model reports. Input excludes the prompt
+// tokens read from or written to the model's prompt cache, as Bedrock
+// counts them; a fake whose wire format counts them differently (OpenAI's
+// prompt_tokens includes cached tokens) converts.
 type Usage struct {
-	Input, Output int
+	Input, Output         int
+	CacheRead, CacheWrite int
 }
 
+// prompt is every prompt token, cached or not.
+func (u Usage) prompt() int { return u.Input + u.CacheRead + u.CacheWrite }
+
 // Tokens is the usage the model reports for r: r.Usage, or a default
-// (25 input, 7 output tokens) when it is zero.
+// (25 input, 7 output tokens) when its input and output are zero.
 func (r Reply) Tokens() Usage {
-	if r.Usage == (Usage{}) {
+	if r.Usage.Input == 0 && r.Usage.Output == 0 {
 		return Usage{Input: 25, Output: 7}
 	}
 	return r.Usage
@@ -72,6 +91,15 @@ const (
 	// ObservesRelease: Session.Released is closed when a stalled stream's
 	// request ends.
 	ObservesRelease
+	// ReadsPDF: the backend takes PDF documents. Without it, a PDF must be
+	// refused with a ValidationException before anything reaches the model.
+	ReadsPDF
+	// ScriptsReasoning: the fake can answer with Reply.Reasoning.
+	ScriptsReasoning
+	// SignsReasoning: the backend's reasoning carries a signature
+	// (Reply.Signature), sent in a stream as a signature delta after the
+	// reasoning text.
+	SignsReasoning
 )
 
 // String names the capability, for skip messages.
@@ -83,6 +111,12 @@ func (c Capability) String() string {
 		return "SeesRequests"
 	case ObservesRelease:
 		return "ObservesRelease"
+	case ReadsPDF:
+		return "ReadsPDF"
+	case ScriptsReasoning:
+		return "ScriptsReasoning"
+	case SignsReasoning:
+		return "SignsReasoning"
 	}
 	return fmt.Sprintf("Capability(%d)", int(c))
 }
@@ -118,6 +152,17 @@ type Received struct {
 	ToolUses    []string // IDs of the assistant's earlier tool calls
 	ToolResults []string // tool-use IDs the tool results answer
 	Tools       []string // names of the tools offered
+	Documents   []Document
+	// CachePoints counts the prompt-cache markers the model was sent
+	// (Anthropic's cache_control, Bedrock's cachePoint blocks).
+	CachePoints int
+}
+
+// Document is a document in a user turn as it reached the model.
+type Document struct {
+	Name string
+	Text string // a text document's text
+	PDF  []byte // a PDF document's bytes
 }
 
 // ModelID is the model ID the suite's calls carry (and their upstream model).
@@ -142,12 +187,19 @@ func Run(t *testing.T, b Backend) {
 	})
 	t.Run("tool result round trip", func(t *testing.T) { testToolResult(t, b) })
 	t.Run("image", func(t *testing.T) { testImage(t, b) })
+	t.Run("text document", func(t *testing.T) { testTextDocument(t, b) })
+	t.Run("pdf document", func(t *testing.T) { testPDF(t, b) })
+	t.Run("prompt caching", func(t *testing.T) { testCaching(t, b) })
+	t.Run("reasoning", func(t *testing.T) { testReasoning(t, b) })
 	t.Run("errors", func(t *testing.T) { testErrors(t, b) })
+	t.Run("failure mid-stream", func(t *testing.T) { testBreakOff(t, b) })
 	t.Run("break releases the backend", func(t *testing.T) { testBreak(t, b) })
 }
 
 // Answer is a response or a stream reduced to what both must agree on.
 type Answer struct {
+	Reasoning  string
+	Signature  string
 	Text       string
 	ToolCalls  []ToolCall
 	StopReason wire.StopReason
@@ -172,6 +224,9 @@ func FromResponse(out *wire.ConverseResponse) (Answer, error) {
 		switch {
 		case b.Text != nil:
 			a.Text += *b.Text
+		case b.ReasoningContent != nil && b.ReasoningContent.ReasoningText != nil:
+			a.Reasoning += b.ReasoningContent.ReasoningText.Text
+			a.Signature += b.ReasoningContent.ReasoningText.Signature
 		case b.ToolUse != nil:
 			tc, err := toolCall(b.ToolUse.ToolUseID, b.ToolUse.Name, []byte(b.ToolUse.Input))
 			if err != nil {
@@ -179,7 +234,7 @@ func FromResponse(out *wire.ConverseResponse) (Answer, error) {
 			}
 			a.ToolCalls = append(a.ToolCalls, tc)
 		default:
-			return a, fmt.Errorf("content block %d is neither text nor toolUse", i)
+			return a, fmt.Errorf("content block %d is neither text, reasoningText nor toolUse", i)
 		}
 	}
 	return a, nil
@@ -187,14 +242,19 @@ func FromResponse(out *wire.ConverseResponse) (Answer, error) {
 
 // FromStream reduces a complete stream (which must keep CheckOrder);
 // tool-use input deltas are joined and must form one JSON object per call.
+// A block holds one kind of delta; in a reasoning block a signature comes
+// once, after all of its text.
 func FromStream(events []*wire.StreamEvent) (Answer, error) {
 	var a Answer
 	if err := CheckOrder(events); err != nil {
 		return a, err
 	}
 	type block struct {
-		tool      *wire.ToolUseBlockStart
-		text, arg strings.Builder
+		tool            *wire.ToolUseBlockStart
+		text, arg       strings.Builder
+		reasoning       bool
+		textN, thoughtN int
+		signature       *string
 	}
 	var blocks []*block
 	for _, ev := range events {
@@ -210,11 +270,25 @@ func FromStream(events []*wire.StreamEvent) (Answer, error) {
 				blocks = append(blocks, &block{})
 			}
 			b, d := blocks[ev.ContentBlockDelta.ContentBlockIndex], ev.ContentBlockDelta.Delta
-			switch {
-			case d.Text != nil && b.tool == nil:
+			idx := ev.ContentBlockDelta.ContentBlockIndex
+			switch rc := d.ReasoningContent; {
+			case d.Text != nil && b.tool == nil && b.thoughtN == 0 && b.signature == nil:
 				b.text.WriteString(*d.Text)
+				b.textN++
 			case d.ToolUse != nil && b.tool != nil:
 				b.arg.WriteString(d.ToolUse.Input)
+			case rc != nil && b.tool == nil && b.textN == 0 && rc.Text != nil && rc.Signature == nil:
+				if b.signature != nil {
+					return a, fmt.Errorf("block %d: reasoning text after the signature", idx)
+				}
+				b.reasoning = true
+				b.thoughtN++
+				b.text.WriteString(*rc.Text)
+			case rc != nil && b.tool == nil && b.textN == 0 && rc.Signature != nil && rc.Text == nil:
+				if b.signature != nil {
+					return a, fmt.Errorf("block %d: a second signature", idx)
+				}
+				b.reasoning, b.signature = true, rc.Signature
 			default:
 				return a, fmt.Errorf("block %d: delta %s does not fit the block (toolUse start: %v)", ev.ContentBlockDelta.ContentBlockIndex, jsonOf(d), b.tool != nil)
 			}
@@ -228,7 +302,14 @@ func FromStream(events []*wire.StreamEvent) (Answer, error) {
 		}
 	}
 	for i, b := range blocks {
-		if b.tool == nil {
+		switch {
+		case b.reasoning:
+			a.Reasoning += b.text.String()
+			if b.signature != nil {
+				a.Signature += *b.signature
+			}
+			continue
+		case b.tool == nil:
 			a.Text += b.text.String()
 			continue
 		}
