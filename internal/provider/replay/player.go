@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/wire"
@@ -18,30 +19,44 @@ import (
 
 // Player is a provider that answers from recordings, offline. Each request
 // is normalised (see the package documentation) and answered by the
-// recording with the same normalised form; a request nobody recorded is a
+// recording with the same normalised form: the n-th identical request since
+// the Player was built gets the n-th recorded exchange, and once they are
+// used up every further one gets the last. A request nobody recorded is a
 // ValidationException naming the closest recording and how to record the
-// missing one. It is safe for concurrent use.
+// missing one; that holds for CountTokens too, since a Recorder records
+// every count it was asked for. It is safe for concurrent use.
 type Player struct {
 	dir   string
 	byKey map[string]*recording
 	all   []*recording // by file name, for stable "closest" answers
 }
 
-var _ provider.Provider = (*Player)(nil)
+var (
+	_ provider.Provider     = (*Player)(nil)
+	_ provider.TokenCounter = (*Player)(nil)
+)
 
-// recording is a loaded exchange.
+// recording is a loaded file.
 type recording struct {
-	file string
-	ex   *exchange
-	n    *normalised
-	text string // last user text, for the closest match
+	file      string
+	exchanges []*exchange // at least one
+	n         *normalised
+	text      string       // last user text, for the closest match
+	calls     atomic.Int64 // requests answered so far
 }
 
-// NewPlayer loads every *.json recording in dir. A file that is not a
-// recording is an error that names it, so a broken directory fails at start
-// rather than as a confusing miss. Files are matched by the request they
-// hold, not by their name, so a request edited by hand in a file still
-// matches what it now says.
+// next takes the exchange for this call: the n-th for the n-th call, the
+// last once the sequence is used up.
+func (r *recording) next() (int, *exchange) {
+	i := int(min(r.calls.Add(1)-1, int64(len(r.exchanges)-1)))
+	return i, r.exchanges[i]
+}
+
+// NewPlayer loads every *.json recording in dir, in format version 2 or 1
+// (one exchange). A file that is not a recording is an error that names it,
+// so a broken directory fails at start rather than as a confusing miss.
+// Files are matched by the request they hold, not by their name, so a
+// request edited by hand in a file still matches what it now says.
 func NewPlayer(dir string) (*Player, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
@@ -81,46 +96,93 @@ func load(path string) (*recording, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
-	var ex exchange
-	if err := dec.Decode(&ex); err != nil {
+	var f file
+	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("replay: %s is not a recording: %w", name, err)
 	}
-	switch {
-	case ex.Version != formatVersion:
-		return nil, fmt.Errorf("replay: %s has format version %d; this converse reads version %d: record it again", name, ex.Version, formatVersion)
-	case ex.Operation != opConverse && ex.Operation != opStream:
-		return nil, fmt.Errorf("replay: %s: operation %q is neither %s nor %s", name, ex.Operation, opConverse, opStream)
-	case ex.Operation == opConverse && (ex.Response == nil) == (ex.Error == nil):
-		return nil, fmt.Errorf("replay: %s: a Converse recording holds either a response or an error", name)
-	case ex.Operation == opStream && len(ex.Events) == 0 && ex.Error == nil:
-		return nil, fmt.Errorf("replay: %s: a ConverseStream recording holds events, an error, or both", name)
-	case ex.Operation == opStream && ex.Response != nil:
-		return nil, fmt.Errorf("replay: %s: a ConverseStream recording holds events, not a response", name)
+	inline := f.Response != nil || f.Events != nil || f.Error != nil
+	var exchanges []*exchange
+	switch f.Version {
+	case 1:
+		if f.Exchanges != nil {
+			return nil, fmt.Errorf("replay: %s: a version 1 recording holds one exchange inline, not a list of exchanges", name)
+		}
+		exchanges = []*exchange{&f.exchange}
+	case formatVersion:
+		if inline {
+			return nil, fmt.Errorf("replay: %s: a version %d recording holds its answers under \"exchanges\", not beside the request", name, formatVersion)
+		}
+		if len(f.Exchanges) == 0 {
+			return nil, fmt.Errorf("replay: %s: no exchanges", name)
+		}
+		exchanges = f.Exchanges
+	default:
+		return nil, fmt.Errorf("replay: %s has format version %d; this converse reads versions 1 and %d: record it again", name, f.Version, formatVersion)
 	}
-	// Check the answer decodes now, not during a test run.
+	if f.Operation != opConverse && f.Operation != opStream && f.Operation != opCount {
+		return nil, fmt.Errorf("replay: %s: operation %q is not %s, %s or %s", name, f.Operation, opConverse, opStream, opCount)
+	}
+	for i, ex := range exchanges {
+		if err := check(f.Operation, ex); err != nil {
+			if f.Version == 1 {
+				return nil, fmt.Errorf("replay: %s: %w", name, err)
+			}
+			return nil, fmt.Errorf("replay: %s: exchange %d: %w", name, i+1, err)
+		}
+	}
+	n, err := normaliseTree(f.Operation, f.ModelID, f.Request)
+	if err != nil {
+		return nil, fmt.Errorf("replay: %s: %w", name, err)
+	}
+	return &recording{file: name, exchanges: exchanges, n: n, text: lastUserText(n.request)}, nil
+}
+
+// check refuses an exchange that cannot answer op, and checks the answer
+// decodes now rather than during a test run.
+func check(op string, ex *exchange) error {
+	if ex == nil {
+		return errors.New("an exchange is null")
+	}
+	switch {
+	case op != opStream && (ex.Response == nil) == (ex.Error == nil):
+		return fmt.Errorf("a %s recording holds either a response or an error", op)
+	case op != opStream && ex.Events != nil:
+		return fmt.Errorf("a %s recording holds a response, not events", op)
+	case op == opStream && len(ex.Events) == 0 && ex.Error == nil:
+		return fmt.Errorf("a %s recording holds events, an error, or both", op)
+	case op == opStream && ex.Response != nil:
+		return fmt.Errorf("a %s recording holds events, not a response", op)
+	}
 	if ex.Response != nil {
-		if err := json.Unmarshal(ex.Response, new(wire.ConverseResponse)); err != nil {
-			return nil, fmt.Errorf("replay: %s: response: %w", name, err)
+		var err error
+		if op == opCount {
+			var count struct {
+				InputTokens *int `json:"inputTokens"`
+			}
+			if err = json.Unmarshal(ex.Response, &count); err == nil && count.InputTokens == nil {
+				err = errors.New("no inputTokens")
+			}
+		} else {
+			err = json.Unmarshal(ex.Response, new(wire.ConverseResponse))
+		}
+		if err != nil {
+			return fmt.Errorf("response: %w", err)
 		}
 	}
 	for i, e := range ex.Events {
 		var ev wire.StreamEvent
 		if err := json.Unmarshal(e, &ev); err != nil || ev.EventType() == "" {
-			return nil, fmt.Errorf("replay: %s: event %d is not a ConverseStream event", name, i)
+			return fmt.Errorf("event %d is not a ConverseStream event", i)
 		}
 	}
-	n, err := normaliseTree(ex.Operation, ex.ModelID, ex.Request)
-	if err != nil {
-		return nil, fmt.Errorf("replay: %s: %w", name, err)
-	}
-	return &recording{file: name, ex: &ex, n: n, text: lastUserText(n.request)}, nil
+	return nil
 }
 
-// Len reports how many recordings the player holds.
+// Len reports how many recorded requests the player holds (files; a file
+// may hold several exchanges).
 func (p *Player) Len() int { return len(p.all) }
 
-func (p *Player) find(op string, c *provider.Call) (*recording, error) {
-	n, err := normalise(op, c)
+func (p *Player) find(n *normalised, err error) (*recording, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
@@ -172,6 +234,13 @@ func differences(a, b *normalised) []string {
 	}
 	am, _ := a.request.(map[string]any)
 	bm, _ := b.request.(map[string]any)
+	prefix := ""
+	// CountTokens inputs wrap the conversation; name what differs inside.
+	if ac, ok := am["converse"].(map[string]any); ok {
+		if bc, ok := bm["converse"].(map[string]any); ok {
+			am, bm, prefix = ac, bc, "converse."
+		}
+	}
 	keys := map[string]bool{}
 	for k := range am {
 		keys[k] = true
@@ -188,7 +257,7 @@ func differences(a, b *normalised) []string {
 		x, _ := canonical(am[k])
 		y, _ := canonical(bm[k])
 		if !bytes.Equal(x, y) {
-			out = append(out, k)
+			out = append(out, prefix+k)
 		}
 	}
 	if len(out) == 0 {
@@ -197,52 +266,82 @@ func differences(a, b *normalised) []string {
 	return out
 }
 
-// Converse answers with the recorded response or exception.
+// Converse answers with the next recorded response or exception.
 func (p *Player) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
-	rec, err := p.find(opConverse, c)
+	rec, err := p.find(normalise(opConverse, c))
 	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if rec.ex.Error != nil {
-		return nil, rec.ex.Error.exception()
+	i, ex := rec.next()
+	if ex.Error != nil {
+		return nil, ex.Error.exception()
 	}
 	var out wire.ConverseResponse
-	if err := json.Unmarshal(rec.ex.Response, &out); err != nil {
-		return nil, fmt.Errorf("replay: %s: %w", rec.file, err) // checked at load
+	if err := json.Unmarshal(ex.Response, &out); err != nil {
+		return nil, fmt.Errorf("replay: %s: exchange %d: %w", rec.file, i+1, err) // checked at load
 	}
 	return &out, nil
 }
 
-// ConverseStream yields the recorded events, then the recorded exception
-// if the stream ended with one.
+// ConverseStream yields the next recorded exchange's events, then its
+// exception if the stream ended with one.
 func (p *Player) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
-		rec, err := p.find(opStream, c)
+		rec, err := p.find(normalise(opStream, c))
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		for _, raw := range rec.ex.Events {
+		if err := ctx.Err(); err != nil {
+			yield(nil, err)
+			return
+		}
+		i, ex := rec.next()
+		for _, raw := range ex.Events {
 			if err := ctx.Err(); err != nil {
 				yield(nil, err)
 				return
 			}
 			ev := new(wire.StreamEvent)
 			if err := json.Unmarshal(raw, ev); err != nil {
-				yield(nil, fmt.Errorf("replay: %s: %w", rec.file, err)) // checked at load
+				yield(nil, fmt.Errorf("replay: %s: exchange %d: %w", rec.file, i+1, err)) // checked at load
 				return
 			}
 			if !yield(ev, nil) {
 				return
 			}
 		}
-		if rec.ex.Error != nil {
-			yield(nil, rec.ex.Error.exception())
+		if ex.Error != nil {
+			yield(nil, ex.Error.exception())
 		}
 	}
+}
+
+// CountTokens answers with the next recorded count or exception. A count
+// nobody recorded is a miss like any other (a ValidationException naming
+// the closest recording), not an offline estimate: the Recorder records
+// every count, so a miss means the test asks something new, and a
+// silently different number would hide that.
+func (p *Player) CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (int, error) {
+	rec, err := p.find(normaliseCount(modelID, in))
+	if err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	i, ex := rec.next()
+	if ex.Error != nil {
+		return 0, ex.Error.exception()
+	}
+	var out wire.CountTokensResponse
+	if err := json.Unmarshal(ex.Response, &out); err != nil {
+		return 0, fmt.Errorf("replay: %s: exchange %d: %w", rec.file, i+1, err) // checked at load
+	}
+	return out.InputTokens, nil
 }
 
 func boolInt(b bool) int {

@@ -2,17 +2,23 @@
 // from them later, so a team can record real Bedrock (or any backend) once
 // and run its tests offline, deterministically, forever.
 //
-// One file per exchange, named by operation and a hash of the normalised
-// request ("converse-<hash>.json", "converse-stream-<hash>.json"), holding
-// readable, stable JSON: the normalised request, then the response, or the
-// full list of stream events, or the error (after the events, for a stream
-// that failed partway).
+// One file per request, named by operation and a hash of the normalised
+// request ("converse-<hash>.json", "converse-stream-<hash>.json",
+// "count-tokens-<hash>.json"), holding readable, stable JSON: the
+// normalised request, then every exchange it had, in order. An exchange is
+// the response, or the full list of stream events, or the error (after the
+// events, for a stream that failed partway). Keeping every exchange is what
+// lets "throttled, then answered" replay as it happened: the player gives
+// the n-th identical request the n-th recorded answer, and repeats the last
+// one once the sequence is used up.
 //
 // Normalisation decides which requests are "the same":
 //   - the request is the decoded wire request re-encoded as canonical JSON:
 //     object keys sorted, no insignificant whitespace, numbers as written,
 //     so key order and formatting in the client's body do not matter;
-//   - the model ID (as the client sent it) and the operation are part of it;
+//   - the model ID and the operation are part of it (for Converse and
+//     ConverseStream the ID as the client sent it; for CountTokens the one
+//     the router hands the provider, after aliases and routes);
 //   - requestMetadata is dropped: it tags invocation logs and often holds
 //     per-run values (trace IDs), and never changes the answer;
 //   - inline media bytes are replaced by "sha256:<hex> (<n> bytes)", so the
@@ -40,24 +46,38 @@ import (
 const (
 	opConverse = "Converse"
 	opStream   = "ConverseStream"
+	opCount    = "CountTokens"
 )
 
-// formatVersion changes when the file layout does.
-const formatVersion = 1
+// formatVersion changes when the file layout does. Version 1 held one
+// exchange inline (response, events, error beside the request); version 2
+// holds every exchange of the request, in order, under "exchanges".
+// Version 1 files still load, as a sequence of one.
+const formatVersion = 2
 
-// exchange is one recording file.
-type exchange struct {
+// file is one recording file: a request and everything it was answered.
+type file struct {
 	Version   int    `json:"version"`
 	Key       string `json:"key"`
 	Operation string `json:"operation"`
 	ModelID   string `json:"modelId"`
 	// Request is the normalised request.
 	Request any `json:"request"`
-	// Response is the Converse answer.
+	// Exchanges are the answers to this request in the order they were
+	// given (version 2).
+	Exchanges []*exchange `json:"exchanges,omitempty"`
+	// exchange is the one answer of a version 1 file, inline.
+	exchange
+}
+
+// exchange is one answer to a request.
+type exchange struct {
+	// Response is the Converse answer, or the CountTokens answer
+	// ({"inputTokens": n}).
 	Response json.RawMessage `json:"response,omitempty"`
 	// Events are every ConverseStream event in order.
 	Events []json.RawMessage `json:"events,omitempty"`
-	// Error ends the exchange: Converse failed, or the stream failed before
+	// Error ends the exchange: the call failed, or the stream failed before
 	// or after its events.
 	Error *recordedError `json:"error,omitempty"`
 }
@@ -91,15 +111,28 @@ type normalised struct {
 // fileName is where an exchange lives in the directory.
 func (n *normalised) fileName() string {
 	prefix := "converse"
-	if n.op == opStream {
+	switch n.op {
+	case opStream:
 		prefix = "converse-stream"
+	case opCount:
+		prefix = "count-tokens"
 	}
 	return prefix + "-" + n.key[:16] + ".json"
 }
 
 // normalise turns a call into its comparable form.
 func normalise(op string, c *provider.Call) (*normalised, error) {
-	raw, err := json.Marshal(c.Request)
+	return normaliseValue(op, c.ModelID, c.Request)
+}
+
+// normaliseCount turns a CountTokens call into its comparable form: the
+// request is the CountTokensInput ({"converse": …} or {"invokeModel": …}).
+func normaliseCount(modelID string, in *wire.CountTokensInput) (*normalised, error) {
+	return normaliseValue(opCount, modelID, in)
+}
+
+func normaliseValue(op, modelID string, req any) (*normalised, error) {
+	raw, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
 	}
@@ -107,7 +140,7 @@ func normalise(op string, c *provider.Call) (*normalised, error) {
 	if err != nil {
 		return nil, err
 	}
-	return normaliseTree(op, c.ModelID, tree)
+	return normaliseTree(op, modelID, tree)
 }
 
 // normaliseTree applies the rules to a decoded request; it is idempotent,
@@ -176,10 +209,14 @@ func digestBytes(v any) any {
 	return v
 }
 
-// lastUserText finds the text of the last user message in a request tree,
-// which is what a person compares when looking for the closest recording.
+// lastUserText finds the text of the last user message in a request tree
+// (or in the converse member of a CountTokens input), which is what a
+// person compares when looking for the closest recording.
 func lastUserText(tree any) string {
 	m, _ := tree.(map[string]any)
+	if inner, ok := m["converse"].(map[string]any); ok {
+		m = inner
+	}
 	msgs, _ := m["messages"].([]any)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		msg, _ := msgs[i].(map[string]any)
