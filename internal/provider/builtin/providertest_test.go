@@ -31,9 +31,11 @@ func (scriptBackend) Start(t *testing.T, r providertest.Reply) *providertest.Ses
 
 // Can: a script raises any exception, so failures by status are
 // expressible (as the exception Bedrock documents for the status); the
-// model is in process, so there is no request to observe.
+// model reads PDFs (media.go); its reasoning is its own, derived from the
+// request, so a script cannot set it; the model is in process, so there is
+// no request to observe.
 func (scriptBackend) Can(c providertest.Capability) bool {
-	return c == providertest.FailByStatus
+	return c == providertest.FailByStatus || c == providertest.ReadsPDF
 }
 
 // scriptFor writes r as a script. JSON is YAML, so the script is built as
@@ -53,7 +55,17 @@ func scriptFor(t *testing.T, r providertest.Reply) []byte {
 		reply["toolUse"] = append(uses, map[string]any{"name": tc.Name, "toolUseId": tc.ID, "input": input})
 	}
 	u := r.Tokens()
-	reply["usage"] = map[string]any{"inputTokens": u.Input, "outputTokens": u.Output}
+	usage := map[string]any{"inputTokens": u.Input, "outputTokens": u.Output}
+	if u.CacheRead > 0 || u.CacheWrite > 0 {
+		usage["cacheReadInputTokens"], usage["cacheWriteInputTokens"] = u.CacheRead, u.CacheWrite
+	}
+	reply["usage"] = usage
+	if f := r.BreakOff; f != nil {
+		// messageStart and the first text piece go out, then the failure.
+		ex := providertest.Exception(*f)
+		reply["exception"] = map[string]any{"type": ex.Type, "message": ex.Message, "originalStatusCode": ex.OriginalStatusCode}
+		reply["failAfter"] = 2
+	}
 	if f := r.Fail; f != nil {
 		ex := providertest.Exception(*f)
 		reply = map[string]any{"exception": map[string]any{"type": ex.Type, "message": ex.Message, "originalStatusCode": ex.OriginalStatusCode}}

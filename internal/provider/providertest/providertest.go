@@ -165,8 +165,10 @@ type Document struct {
 	PDF  []byte // a PDF document's bytes
 }
 
-// ModelID is the model ID the suite's calls carry (and their upstream model).
-const ModelID = "anthropic.claude-3-haiku-20240307-v1:0"
+// ModelID is the model ID the suite's calls carry (and their upstream
+// model): a Claude that Bedrock lets use everything the scenarios send
+// (tools, images, documents, cache points everywhere, reasoning).
+const ModelID = "anthropic.claude-sonnet-4-20250514-v1:0"
 
 // Run runs every scenario against b, each as a subtest.
 func Run(t *testing.T, b Backend) {
