@@ -23,6 +23,13 @@
 // timeout 30s, temperature 0.8, maxTokens 500. Client defaults merge field
 // by field with per-call Options.
 //
+// Authentication: requests are SigV4-signed with Settings' static keys or
+// the AWS default chain (environment, profiles, SSO, roles); with a Bedrock
+// API key (Settings.APIKey, CONVERSE_API_KEY or the SDK's
+// AWS_BEARER_TOKEN_BEDROCK) they carry "Authorization: Bearer" instead,
+// over HTTPS. Settings.CABundle trusts a private CA, such as the
+// development certificate of a converse server.
+//
 // Tools: [NewTool] infers the input schema from a Go type; Call and Stream
 // run the model's tool calls (one turn's calls in parallel) and send the
 // results back until the model answers, at most Options.MaxToolRounds

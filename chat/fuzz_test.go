@@ -106,7 +106,7 @@ func FuzzMedia(f *testing.F) {
 		if n := chat.DocumentName(name); n == "" || !wire.ValidDocumentName(n) {
 			t.Fatalf("DocumentName(%q) = %q, which Bedrock rejects", name, n)
 		}
-		for _, m := range []chat.Media{chat.Image(data), chat.Video(data), chat.Document(name, data), chat.DocumentReader(name, bytes.NewReader(data))} {
+		for _, m := range []chat.Media{chat.Image(data), chat.Video(data), chat.Document(name, data), chat.DocumentReader(name, bytes.NewReader(data)), chat.Reader(name, bytes.NewReader(data))} {
 			if (m.Err() == nil) == (m.Block() == nil) {
 				t.Fatalf("media with error %v and block %v", m.Err(), m.Block())
 			}

@@ -16,8 +16,8 @@ import (
 )
 
 // Media is an image, video or document attached to a user message. Build
-// one with [Image], [Video], [VideoS3], [Document], [DocumentReader] or
-// [File]; a Media that could not be built carries its error, which Call or
+// one with [Image], [Video], [VideoS3], [Document], [DocumentReader],
+// [Reader] or [File]; a Media that could not be built carries its error, which Call or
 // Stream returns before sending anything.
 type Media struct {
 	block types.ContentBlock
@@ -107,7 +107,14 @@ func File(name string) Media {
 		return Media{err: fmt.Errorf("chat: %w", err)}
 	}
 	defer f.Close()
-	data, err := readBounded(f)
+	return Reader(filepath.Base(name), f)
+}
+
+// Reader attaches what r holds (at most 25 MB) as an image, video or
+// document, by its content and name, as [File] does; name is the
+// document's name when it is one.
+func Reader(name string, r io.Reader) Media {
+	data, err := readBounded(r)
 	if err != nil {
 		return Media{err: fmt.Errorf("chat: %s: %w", name, err)}
 	}
@@ -117,7 +124,7 @@ func File(name string) Media {
 	if _, ok := sniffVideo(data); ok {
 		return Video(data)
 	}
-	return Document(filepath.Base(name), data)
+	return Document(name, data)
 }
 
 func readBounded(r io.Reader) ([]byte, error) {

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,9 @@ func TestMediaFormats(t *testing.T) {
 		{"md", chat.Document("README.md", []byte("# Title\n")), "document/md/README"},
 		{"txt", chat.Document("notes_v2.1.txt", []byte("plain")), "document/txt/notes-v2-1"},
 		{"reader", chat.DocumentReader("r.md", strings.NewReader("# x")), "document/md/r"},
+		{"any reader: image", chat.Reader("photo", strings.NewReader("\x89PNG\r\n\x1a\nrest")), "image/png"},
+		{"any reader: video", chat.Reader("clip", strings.NewReader("FLV\x01\x05")), "video/flv"},
+		{"any reader: document", chat.Reader("data.csv", strings.NewReader("a,b\n")), "document/csv/data"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,6 +92,7 @@ func TestMediaFormats(t *testing.T) {
 		"zip":      chat.Document("x.zip", zipWith(t, "other.txt")),
 		"missing":  chat.File(filepath.Join(t.TempDir(), "none.png")),
 		"too big?": chat.DocumentReader("x", strings.NewReader("")), // empty is fine: txt
+		"too big":  chat.Reader("x", io.LimitReader(zeros{}, 25<<20+1)),
 	} {
 		if (bad.Err() == nil) != (name == "too big?") {
 			t.Errorf("%s: err %v", name, bad.Err())
@@ -302,4 +307,12 @@ func TestSettingsFromLookup(t *testing.T) {
 	if _, err := chat.New(t.Context(), chat.WithSettings(chat.Settings{AccessKey: "only"})); err == nil {
 		t.Error("an access key without a secret key was accepted")
 	}
+}
+
+// zeros is an endless reader of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
