@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -19,10 +21,20 @@ import (
 // calls whose ID and name come only on their first chunk and whose
 // arguments are split across chunks, a finish chunk, a usage-only chunk
 // with empty choices when stream_options.include_usage asks for it, and
-// [DONE]); errors in OpenAI's documented {"error":{…}} shape.
+// [DONE]); errors in OpenAI's documented {"error":{…}} shape. Reasoning is
+// reasoning_content (vLLM, DeepSeek), unsigned; cache reads are
+// prompt_tokens_details.cached_tokens, counted inside prompt_tokens (the
+// format has no cache writes, so those are plain prompt tokens); a failure
+// mid-stream is a chunk with an error member and finish_reason "error", as
+// OpenRouter documents it ("Handling Errors During Streaming").
 type suiteBackend struct{}
 
-func (suiteBackend) Can(providertest.Capability) bool { return true }
+// Can: everything but PDFs (the provider refuses binary documents by
+// design: chat completions has no portable document part) and signed
+// reasoning (OpenAI-compatible servers send none).
+func (suiteBackend) Can(c providertest.Capability) bool {
+	return c != providertest.ReadsPDF && c != providertest.SignsReasoning
+}
 
 func (suiteBackend) Start(t *testing.T, r providertest.Reply) *providertest.Session {
 	t.Helper()
@@ -104,6 +116,10 @@ func (f *suiteFake) note(req *suiteRequest) error {
 		for _, p := range parts {
 			switch p.Type {
 			case "text":
+				if d, ok := inlineDocument(p.Text); ok {
+					got.Documents = append(got.Documents, d)
+					continue
+				}
 				got.UserTexts = append(got.UserTexts, p.Text)
 			case "image_url":
 				if p.ImageURL != nil && len(p.ImageURL.URL) > len("data:image/png;base64,") {
@@ -116,6 +132,24 @@ func (f *suiteFake) note(req *suiteRequest) error {
 	defer f.mu.Unlock()
 	f.seen = append(f.seen, got)
 	return nil
+}
+
+// inlineRE matches a document the provider inlined as a text part (see
+// documentText): <document name="…" format="…">, an optional context, the
+// text, </document>.
+var inlineRE = regexp.MustCompile(`(?s)^<document name=("(?:[^"\\]|\\.)*")(?: format="[a-z]+")?>\n(?:<context>.*?</context>\n)?(.*)</document>$`)
+
+// inlineDocument reads back a document the model receives as text.
+func inlineDocument(s string) (providertest.Document, bool) {
+	m := inlineRE.FindStringSubmatch(s)
+	if m == nil {
+		return providertest.Document{}, false
+	}
+	name, err := strconv.Unquote(m[1])
+	if err != nil {
+		return providertest.Document{}, false
+	}
+	return providertest.Document{Name: name, Text: m[2]}, true
 }
 
 func (f *suiteFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -145,9 +179,10 @@ func (f *suiteFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := rp.Tokens()
+	prompt := u.Input + u.CacheRead + u.CacheWrite
 	usage := map[string]any{
-		"prompt_tokens": u.Input, "completion_tokens": u.Output, "total_tokens": u.Input + u.Output,
-		"prompt_tokens_details":     map[string]any{"cached_tokens": 0, "audio_tokens": 0},
+		"prompt_tokens": prompt, "completion_tokens": u.Output, "total_tokens": prompt + u.Output,
+		"prompt_tokens_details":     map[string]any{"cached_tokens": u.CacheRead, "audio_tokens": 0},
 		"completion_tokens_details": map[string]any{"reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
 	}
 	finish := "stop"
@@ -158,6 +193,9 @@ func (f *suiteFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		msg := map[string]any{"role": "assistant", "content": nil, "refusal": nil, "annotations": []any{}}
 		if rp.Text != "" {
 			msg["content"] = rp.Text
+		}
+		if rp.Reasoning != "" {
+			msg["reasoning_content"] = rp.Reasoning
 		}
 		var calls []any
 		for _, tc := range rp.ToolCalls {
@@ -189,11 +227,26 @@ func (f *suiteFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return []any{map[string]any{"index": 0, "delta": d, "logprobs": nil, "finish_reason": finish}}
 	}
 	role := true
-	if rp.Text != "" {
+	if rp.Text != "" || rp.Reasoning != "" {
 		send(delta(map[string]any{"role": "assistant", "content": "", "refusal": nil}, nil), nil)
 		role = false
+		for _, word := range providertest.Words(rp.Reasoning) {
+			send(delta(map[string]any{"reasoning_content": word}, nil), nil)
+		}
 		for i, word := range providertest.Words(rp.Text) {
 			send(delta(map[string]any{"content": word}, nil), nil)
+			if fl := rp.BreakOff; i == 0 && fl != nil {
+				code := map[int]string{429: "rate_limit_exceeded"}[fl.Status]
+				if code == "" {
+					code = "server_error"
+				}
+				fmt.Fprintf(w, "data: %s\n\n", mustJSON(map[string]any{
+					"id": "chatcmpl-suite", "object": "chat.completion.chunk", "created": 1770747154, "model": req.Model,
+					"error":   map[string]any{"code": code, "message": fl.Message},
+					"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": ""}, "finish_reason": "error"}},
+				}))
+				return
+			}
 			if i == 0 && rp.Stall {
 				flusher.Flush()
 				<-r.Context().Done()
