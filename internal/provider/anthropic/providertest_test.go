@@ -97,7 +97,9 @@ type suiteBlock struct {
 }
 
 // cached reports a block marked for caching as Anthropic documents it.
-func (b *suiteBlock) cached() bool { return b.CacheControl != nil && b.CacheControl.Type == "ephemeral" }
+func (b *suiteBlock) cached() bool {
+	return b.CacheControl != nil && b.CacheControl.Type == "ephemeral"
+}
 
 func (f *suiteFake) note(req *suiteRequest) error {
 	if req.Model == "" || req.MaxTokens <= 0 {
