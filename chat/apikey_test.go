@@ -81,6 +81,20 @@ func TestAPIKeyWrong(t *testing.T) {
 	}
 }
 
+func TestAPIKeyNeedsHTTPS(t *testing.T) {
+	_, err := chat.New(t.Context(), chat.WithSettings(chat.Settings{Endpoint: "http://localhost:8080", APIKey: testAPIKey}))
+	if err == nil || !strings.Contains(err.Error(), "HTTPS") {
+		t.Errorf("err %v, want a refusal of an API key over http://", err)
+	}
+}
+
+func TestCABundleNotPEM(t *testing.T) {
+	_, err := chat.New(t.Context(), chat.WithSettings(chat.Settings{AccessKey: "a", SecretKey: "b", CABundle: []byte("not a certificate")}))
+	if err == nil || !strings.Contains(err.Error(), "CA bundle") {
+		t.Errorf("err %v, want a refusal of a CA bundle without certificates", err)
+	}
+}
+
 func TestCABundle(t *testing.T) {
 	endpoint, _ := startAPIKeyServer(t)
 	// Without the development CA the server's certificate is untrusted.

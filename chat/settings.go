@@ -3,11 +3,13 @@ package chat
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,10 +74,11 @@ type Settings struct {
 	// Endpoint overrides the service URL, e.g. http://localhost:8080 for
 	// converse serve (CONVERSE_ENDPOINT).
 	Endpoint string
-	// CABundle is extra trusted certificate authorities in PEM, e.g. the
-	// development certificate of `converse serve --tls`
-	// (CONVERSE_CA_BUNDLE names a PEM file; the SDK's AWS_CA_BUNDLE still
-	// applies when this is empty).
+	// CABundle is the certificate authorities to trust, in PEM, e.g. the
+	// development certificate of a converse server over HTTPS. As with the
+	// SDK's AWS_CA_BUNDLE (which applies when this is empty), it replaces
+	// the system roots. CONVERSE_CA_BUNDLE names a PEM file. Ignored with
+	// WithHTTPClient, whose transport is the caller's.
 	CABundle []byte
 }
 
@@ -280,7 +283,14 @@ func (s Settings) awsConfig(ctx context.Context, hc aws.HTTPClient, tr *http.Tra
 	if s.ConfigurationPath != "" {
 		opts = append(opts, config.WithSharedConfigFiles([]string{s.ConfigurationPath}))
 	}
+	if s.APIKey != "" && strings.HasPrefix(strings.ToLower(s.Endpoint), "http://") {
+		// The SDK would refuse at the first call; say so while building.
+		return aws.Config{}, fmt.Errorf("chat settings: an API key is sent over HTTPS only, and the endpoint is %s", s.Endpoint)
+	}
 	if len(s.CABundle) > 0 {
+		if !x509.NewCertPool().AppendCertsFromPEM(s.CABundle) {
+			return aws.Config{}, fmt.Errorf("chat settings: CA bundle holds no PEM certificate")
+		}
 		opts = append(opts, config.WithCustomCABundle(bytes.NewReader(s.CABundle)))
 	}
 	if s.AccessKey != "" || s.SecretKey != "" {
