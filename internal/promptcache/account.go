@@ -34,7 +34,23 @@ type Request struct {
 	TTL1h bool
 	// Fingerprints, if not nil, are Fingerprints(ModelID, Converse)
 	// computed earlier (for Balancer routing); nil means compute them here.
+	// With LookbackBlocks on they are computed again anyway, in the pass
+	// that hashes the block boundaries.
 	Fingerprints []string
+	// LookbackBlocks turns on Claude's "simplified" cache mode: a lookup
+	// also tries the block boundaries up to this many blocks before each
+	// cache point, and the longest registered prefix found anywhere is
+	// read, so a conversation whose one cache point moves forward a turn
+	// per call reads the prefix the previous call wrote (digest §11.2: "the
+	// service looks back about 20 content blocks"). Only cache points are
+	// ever written. 0 turns it off; Claude models use 20. It needs
+	// Count.Blocks: count with tokens.Counter.ConverseBlocks.
+	LookbackBlocks int
+	// MaxCachedTokens caps the cacheable prefix: a checkpoint whose prefix
+	// is larger is not cached (nor looked up), without error, as for Nova
+	// models, which cache "at most 20K tokens in total" (digest §11.2).
+	// 0 means no cap.
+	MaxCachedTokens int
 }
 
 // Usage is the input side of Bedrock's TokenUsage for one call.
@@ -78,18 +94,31 @@ func (u Usage) TokenUsage(outputTokens int) wire.TokenUsage {
 	return t
 }
 
-// checkpoint is one cacheable cache point of a request.
+// checkpoint is one cacheable prefix of a request: a cache point, or, with
+// LookbackBlocks, a block boundary before one.
 type checkpoint struct {
 	key    string
 	tokens int
 	ttl    time.Duration
+	// lookback marks a block boundary: it may be read, never written.
+	lookback bool
 }
 
-// plan returns the request's fingerprints matched with its token counts,
-// keeping only checkpoints that can be cached: a prefix of at least
-// MinTokens (and not empty), and a size larger than the checkpoint before
-// it (two cache points with nothing between them are one prefix).
+// cacheable says a prefix of n tokens can be cached: not empty, at least
+// MinTokens, at most MaxCachedTokens (when set).
+func (in *Request) cacheable(n int) bool {
+	return n > 0 && n >= in.MinTokens && (in.MaxCachedTokens <= 0 || n <= in.MaxCachedTokens)
+}
+
+// plan returns the request's cacheable prefixes in prefix order: its cache
+// points matched with their token counts, keeping only checkpoints that can
+// be cached (see cacheable) and larger than the cache point before them
+// (two cache points with nothing between them are one prefix); with
+// LookbackBlocks, the cacheable block boundaries before them too.
 func (in *Request) plan() ([]checkpoint, error) {
+	if in.LookbackBlocks > 0 && len(in.Count.Checkpoints) > 0 {
+		return in.planLookback()
+	}
 	keys := in.Fingerprints
 	if keys == nil {
 		keys = Fingerprints(in.ModelID, in.Converse)
@@ -99,22 +128,70 @@ func (in *Request) plan() ([]checkpoint, error) {
 	}
 	var out []checkpoint
 	for i, c := range in.Count.Checkpoints {
-		if c.Tokens <= 0 || c.Tokens < in.MinTokens {
-			continue // Bedrock: not cached, no error (digest §11.2)
-		}
-		ttl := TTL5m
-		if c.TTL == wire.CacheTTL1h && in.TTL1h {
-			ttl = TTL1h
-		}
-		if n := len(out); n > 0 && out[n-1].tokens >= c.Tokens {
-			if out[n-1].key == keys[i] && ttl > out[n-1].ttl {
-				out[n-1].ttl = ttl
-			}
-			continue
-		}
-		out = append(out, checkpoint{key: keys[i], tokens: c.Tokens, ttl: ttl})
+		out = in.addCheckpoint(out, keys[i], c)
 	}
 	return out, nil
+}
+
+// planLookback is plan with the block boundaries LookbackBlocks reaches.
+func (in *Request) planLookback() ([]checkpoint, error) {
+	pts, blocks := lookbackPoints(in.ModelID, in.Converse, in.LookbackBlocks)
+	if len(in.Count.Blocks) != blocks {
+		return nil, fmt.Errorf("prompt cache: %d block counts for %d blocks (count with tokens.Counter.ConverseBlocks)", len(in.Count.Blocks), blocks)
+	}
+	var out []checkpoint
+	i := 0
+	for _, p := range pts {
+		if p.block < 0 {
+			if i >= len(in.Count.Checkpoints) {
+				return nil, fmt.Errorf("prompt cache: more fingerprints than the %d token checkpoints", len(in.Count.Checkpoints))
+			}
+			// A cache point right after a block has that boundary's key;
+			// the boundary adds nothing to look up.
+			if n := len(out); n > 0 && out[n-1].lookback && out[n-1].key == p.key {
+				out = out[:n-1]
+			}
+			out = in.addCheckpoint(out, p.key, in.Count.Checkpoints[i])
+			i++
+			continue
+		}
+		n := in.Count.Blocks[p.block-1]
+		if !in.cacheable(n) {
+			continue
+		}
+		out = append(out, checkpoint{key: p.key, tokens: n, lookback: true})
+	}
+	if i != len(in.Count.Checkpoints) {
+		return nil, fmt.Errorf("prompt cache: %d fingerprints for %d token checkpoints", i, len(in.Count.Checkpoints))
+	}
+	return out, nil
+}
+
+// addCheckpoint appends cache point c with key to out if it can be cached
+// and is larger than the last cache point in out; a repeat of that cache
+// point only raises its TTL.
+func (in *Request) addCheckpoint(out []checkpoint, key string, c tokens.Checkpoint) []checkpoint {
+	if !in.cacheable(c.Tokens) {
+		return out // Bedrock: not cached, no error (digest §11.2)
+	}
+	ttl := TTL5m
+	if c.TTL == wire.CacheTTL1h && in.TTL1h {
+		ttl = TTL1h
+	}
+	for n := len(out) - 1; n >= 0; n-- {
+		last := &out[n]
+		if last.lookback {
+			continue
+		}
+		if last.tokens >= c.Tokens {
+			if last.key == key && ttl > last.ttl {
+				last.ttl = ttl
+			}
+			return out
+		}
+		break
+	}
+	return append(out, checkpoint{key: key, tokens: c.Tokens, ttl: ttl})
 }
 
 // Account applies Bedrock's prompt-cache rule to one call, for backends
@@ -122,7 +199,8 @@ func (in *Request) plan() ([]checkpoint, error) {
 // model):
 //
 //   - the longest cacheable prefix found in reg is read: cacheReadInputTokens
-//     is its size, and its lifetime restarts;
+//     is its size, and its lifetime restarts; with LookbackBlocks the block
+//     boundaries before each cache point are candidates too;
 //   - every cacheable checkpoint after it is registered, and the tokens from
 //     the read prefix to the last of them are written (cacheWriteInputTokens),
 //     split by the TTL of the checkpoint that ends each segment in
@@ -163,6 +241,9 @@ func Account(ctx context.Context, reg Registry, in Request) (Usage, error) {
 	var w1h, w5m int
 	prev := u.CacheReadInputTokens
 	for _, c := range cps[read+1:] {
+		if c.lookback {
+			continue // only cache points write
+		}
 		writes = append(writes, Entry{Key: c.key, TTL: c.ttl})
 		if c.ttl == TTL1h {
 			w1h += c.tokens - prev
@@ -217,9 +298,11 @@ func Register(ctx context.Context, reg Registry, in Request) error {
 	if len(cps) == 0 {
 		return nil
 	}
-	entries := make([]Entry, len(cps))
-	for i, c := range cps {
-		entries[i] = Entry{Key: c.key, TTL: c.ttl}
+	entries := make([]Entry, 0, len(cps))
+	for _, c := range cps {
+		if !c.lookback {
+			entries = append(entries, Entry{Key: c.key, TTL: c.ttl})
+		}
 	}
 	return reg.Store(ctx, entries)
 }

@@ -65,6 +65,22 @@ func BenchmarkFingerprint100KB(b *testing.B) {
 	}
 }
 
+// BenchmarkFingerprint100KBLookback hashes the same prompt with Claude's
+// 20-block look-back: the cache point keys plus the block boundaries
+// within 20 blocks before each, in one pass.
+func BenchmarkFingerprint100KBLookback(b *testing.B) {
+	r, size := prompt100KB(b)
+	pts, _ := lookbackPoints(model, r, 20)
+	if len(pts) <= 4 {
+		b.Fatalf("%d keys, want the 4 cache points and boundaries", len(pts))
+	}
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		lookbackPoints(model, r, 20)
+	}
+	b.ReportMetric(float64(len(pts)), "keys/op")
+}
+
 func BenchmarkRouteKey100KB(b *testing.B) {
 	r, size := prompt100KB(b)
 	b.SetBytes(int64(size))
@@ -75,14 +91,15 @@ func BenchmarkRouteKey100KB(b *testing.B) {
 
 // benchAccount accounts the 100 KB prompt in its steady state (the longest
 // prefix is a hit), fingerprints included, token counting not (the router
-// counts once for CountTokens, quotas and caching).
-func benchAccount(b *testing.B, reg Registry) {
+// counts once for CountTokens, quotas and caching); lookback is
+// LookbackBlocks.
+func benchAccount(b *testing.B, reg Registry, lookback int) {
 	r, _ := prompt100KB(b)
 	c, err := tokens.New()
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := Request{ModelID: model, Converse: r, Count: c.Converse(tokens.FromRequest(r)), MinTokens: 1024}
+	in := Request{ModelID: model, Converse: r, Count: c.ConverseBlocks(tokens.FromRequest(r)), MinTokens: 1024, LookbackBlocks: lookback}
 	if _, err := Account(b.Context(), reg, in); err != nil {
 		b.Fatal(err)
 	}
@@ -98,13 +115,17 @@ func benchAccount(b *testing.B, reg Registry) {
 }
 
 func BenchmarkAccountMemory(b *testing.B) {
-	benchAccount(b, NewMemory(MemoryOptions{}))
+	benchAccount(b, NewMemory(MemoryOptions{}), 0)
+}
+
+func BenchmarkAccountMemoryLookback(b *testing.B) {
+	benchAccount(b, NewMemory(MemoryOptions{}), 20)
 }
 
 func BenchmarkAccountRedis(b *testing.B) {
 	c := redis.NewClient(&redis.Options{Addr: redistest.Start(b)})
 	b.Cleanup(func() { c.Close() })
-	benchAccount(b, NewRedis(c, "bench:"))
+	benchAccount(b, NewRedis(c, "bench:"), 0)
 }
 
 func BenchmarkBalancerAcquire(b *testing.B) {

@@ -67,8 +67,88 @@ func Fingerprints(modelID string, req *wire.ConverseRequest) []string {
 	walk(modelID, req, func(h hash.Hash, _ tokens.Section) bool {
 		keys = append(keys, sum(h))
 		return false
-	}, nil)
+	}, nil, nil)
 	return keys
+}
+
+// point is one prefix of a request that a cache lookup may find: a cache
+// point, or a block boundary a cache point looks back to.
+type point struct {
+	key string
+	// block is, for a boundary, how many blocks the prefix holds (1-based,
+	// an index into tokens.Count.Blocks plus one); -1 for a cache point.
+	block int
+}
+
+// lookbackPoints returns the prefixes before each cache point of req and
+// at the block boundaries within lookback blocks before each of them, in
+// prefix order, hashed in the same single pass as Fingerprints. The cache
+// point keys among them are Fingerprints(modelID, req). It also returns
+// the number of blocks in req, to check against tokens.Count.Blocks.
+//
+// Blocks are the non-cachePoint elements of toolConfig.tools, system and
+// each message's content (tokens.Counter.ConverseBlocks counts the same).
+// A cache point after p blocks looks back to the boundaries after p-1 down
+// to p-lookback blocks: Claude's "simplified" cache mode checks about 20
+// content blocks before a cache point for the longest cached prefix (AWS
+// "Prompt caching for faster model inference"; Anthropic's prompt caching
+// guide: "up to approximately 20 blocks before your explicit breakpoint").
+// Only those boundaries are hashed, so the cost over Fingerprints is one
+// cheap structural scan and at most lookback hash sums per cache point.
+func lookbackPoints(modelID string, req *wire.ConverseRequest, lookback int) ([]point, int) {
+	marks, n := lookbackMarks(req, lookback)
+	var pts []point
+	pos := 0
+	walk(modelID, req, func(h hash.Hash, _ tokens.Section) bool {
+		pts = append(pts, point{key: sum(h), block: -1})
+		return false
+	}, nil, func(h hash.Hash) {
+		pos++
+		if pos < len(marks) && marks[pos] {
+			pts = append(pts, point{key: sum(h), block: pos})
+		}
+	})
+	return pts, n
+}
+
+// lookbackMarks scans req's structure, without hashing, for its cache
+// points: marks[q] says the boundary after q blocks lies within lookback
+// blocks before a cache point. n is the number of blocks.
+func lookbackMarks(req *wire.ConverseRequest, lookback int) (marks []bool, n int) {
+	if req == nil {
+		return nil, 0
+	}
+	var at []int // blocks before each cache point
+	elem := func(isCachePoint bool) {
+		if isCachePoint {
+			at = append(at, n)
+		} else {
+			n++
+		}
+	}
+	if tc := req.ToolConfig; tc != nil {
+		for i := range tc.Tools {
+			elem(tc.Tools[i].CachePoint != nil)
+		}
+	}
+	for i := range req.System {
+		elem(req.System[i].CachePoint != nil)
+	}
+	for m := range req.Messages {
+		for i := range req.Messages[m].Content {
+			elem(req.Messages[m].Content[i].CachePoint != nil)
+		}
+	}
+	if len(at) == 0 || lookback <= 0 {
+		return nil, n
+	}
+	marks = make([]bool, n+1)
+	for _, p := range at {
+		for q := max(1, p-lookback); q < p; q++ {
+			marks[q] = true
+		}
+	}
+	return marks, n
 }
 
 // RouteKey is the key Balancer routes a request by: the prefix every later
@@ -92,7 +172,7 @@ func RouteKey(modelID string, req *wire.ConverseRequest) string {
 		return true
 	}, func(h hash.Hash) {
 		key = sum(h)
-	})
+	}, nil)
 	return key
 }
 
@@ -105,8 +185,11 @@ func sum(h hash.Hash) string {
 // checkpoint at each cache point (Sum does not disturb the running state);
 // checkpoint returning true ends the walk. firstMessage, if not nil, is
 // called after the first message, or at the end when there are no
-// messages, and ends the walk.
-func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, tokens.Section) bool, firstMessage func(hash.Hash)) {
+// messages, and ends the walk. block, if not nil, is called after each
+// block (every element that is not a cache point), so the state it sees is
+// the prefix ending at that block boundary: the state a cache point placed
+// right there would see.
+func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, tokens.Section) bool, firstMessage func(hash.Hash), block func(hash.Hash)) {
 	h := sha256.New()
 	w := &writer{h: h}
 	w.raw(fingerprintVersion)
@@ -128,6 +211,9 @@ func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, 
 				continue
 			}
 			w.json(tagTool, canonicalTool(t))
+			if block != nil {
+				block(h)
+			}
 		}
 	}
 
@@ -143,6 +229,9 @@ func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, 
 			w.str(tagSystemText, *b.Text)
 		default:
 			w.json(tagSystemJSON, b)
+		}
+		if b.CachePoint == nil && block != nil {
+			block(h)
 		}
 	}
 
@@ -162,6 +251,9 @@ func walk(modelID string, req *wire.ConverseRequest, checkpoint func(hash.Hash, 
 				w.str(tagText, *b.Text)
 			default:
 				w.json(tagBlock, canonicalBlock(b))
+			}
+			if b.CachePoint == nil && block != nil {
+				block(h)
 			}
 		}
 		if m == 0 && firstMessage != nil {

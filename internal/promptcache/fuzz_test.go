@@ -3,6 +3,9 @@ package promptcache
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -38,5 +41,35 @@ func FuzzFingerprints(f *testing.F) {
 			}
 		}
 		RouteKey(model, &r)
+
+		// Look-back hashes the same cache point keys in its pass, agrees
+		// with the token counter on the number of blocks, and accounts
+		// every prompt token exactly once.
+		pts, blocks := lookbackPoints(model, &r, 3)
+		var cpKeys []string
+		for _, p := range pts {
+			if p.block < 0 {
+				cpKeys = append(cpKeys, p.key)
+			} else if p.block < 1 || p.block > blocks {
+				t.Fatalf("boundary after block %d of %d", p.block, blocks)
+			}
+		}
+		if diff := cmp.Diff(keys, cpKeys, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("look-back cache point keys differ from Fingerprints (-want +got):\n%s", diff)
+		}
+		n := c.ConverseBlocks(tokens.FromRequest(&r))
+		if len(n.Blocks) != blocks {
+			t.Fatalf("%d blocks hashed, %d counted", blocks, len(n.Blocks))
+		}
+		reg := NewMemory(MemoryOptions{})
+		for range 2 {
+			u, err := Account(t.Context(), reg, Request{ModelID: model, Converse: &r, Count: n, LookbackBlocks: 3, MaxCachedTokens: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := u.InputTokens + u.CacheReadInputTokens + u.CacheWriteInputTokens; got != n.Total || u.CacheReadInputTokens > 50 || u.CacheWriteInputTokens > 50 {
+				t.Fatalf("%+v for %d tokens, cap 50", u, n.Total)
+			}
+		}
 	})
 }
