@@ -19,7 +19,9 @@ FUZZ := \
 	./internal/provider/anthropic:FuzzResponse \
 	./internal/provider/bedrock:FuzzUpstreamError \
 	./internal/provider/builtin:FuzzParseScript \
-	./internal/provider/replay:FuzzLoad
+	./internal/provider/replay:FuzzLoad \
+	./chat:FuzzUnmarshalMessages \
+	./chat:FuzzMedia
 
 .PHONY: test deps vet unit fuzz bench serve
 
