@@ -378,9 +378,12 @@ func BenchmarkPlayerConverse(b *testing.B) {
 // FuzzLoad: any file either loads as a recording whose request normalises
 // to a stable key, or is refused with an error; nothing panics.
 func FuzzLoad(f *testing.F) {
-	if b, err := os.ReadFile(filepath.Join("testdata", "golden.converse.json")); err == nil {
-		f.Add(b)
+	for _, name := range []string{"golden.converse.json", "v1.converse.json"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
+			f.Add(b)
+		}
 	}
+	f.Add([]byte(`{"version":2,"operation":"CountTokens","modelId":"m","request":{"converse":{"messages":[{"role":"user","content":[{"text":"hi"}]}]}},"exchanges":[{"error":{"type":"ThrottlingException","message":"x"}},{"response":{"inputTokens":3}}]}`))
 	f.Add([]byte(`{"version":1,"operation":"ConverseStream","modelId":"m","request":{"messages":[{"role":"user","content":[{"image":{"format":"png","source":{"bytes":"AAEC"}}}]}]},"events":[{"messageStart":{"role":"assistant"}}],"error":{"type":"ThrottlingException","message":"x"}}`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
