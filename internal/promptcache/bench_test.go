@@ -30,7 +30,7 @@ func prompt100KB(b *testing.B) (*wire.ConverseRequest, int) {
 	cp := &wire.CachePointBlock{Type: wire.CachePointTypeDefault}
 	r := &wire.ConverseRequest{
 		ToolConfig: &wire.ToolConfiguration{Tools: []wire.Tool{
-			{ToolSpec: &wire.ToolSpecification{Name: "get_weather", Description: "Weather for a city",
+			{ToolSpec: &wire.ToolSpecification{Name: "get_weather", Description: wire.Ptr("Weather for a city"),
 				InputSchema: &wire.ToolInputSchema{JSON: wire.Document(`{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"}},"required":["city"]}`)}}},
 			{CachePoint: cp},
 		}},

@@ -190,7 +190,7 @@ func TestAccountLookbackWindow(t *testing.T) {
 func TestAccountLookbackAcrossSections(t *testing.T) {
 	c := call{counter: newCounter(t), reg: NewMemory(MemoryOptions{}), min: 1024}
 	sys := big("policy", 1500)
-	tool := wire.Tool{ToolSpec: &wire.ToolSpecification{Name: "lookup", Description: big("tool", 1500),
+	tool := wire.Tool{ToolSpec: &wire.ToolSpecification{Name: "lookup", Description: wire.Ptr(big("tool", 1500)),
 		InputSchema: &wire.ToolInputSchema{JSON: wire.Document(`{"type":"object"}`)}}}
 	cpTool := wire.Tool{CachePoint: &wire.CachePointBlock{Type: wire.CachePointTypeDefault}}
 	cpSys := wire.SystemContentBlock{CachePoint: &wire.CachePointBlock{Type: wire.CachePointTypeDefault}}

@@ -182,7 +182,7 @@ func (c *Counter) Content(blocks []wire.ContentBlock) int {
 }
 
 func (c *Counter) toolSpec(s *wire.ToolSpecification) int {
-	n := toolOverhead + c.Text(s.Name) + c.Text(s.Description)
+	n := toolOverhead + c.Text(s.Name) + c.Text(wire.Val(s.Description))
 	if s.InputSchema != nil {
 		n += c.json(s.InputSchema.JSON)
 	}

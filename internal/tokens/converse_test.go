@@ -173,7 +173,7 @@ func TestCanonicalJSON(t *testing.T) {
 func weatherTool(schema string) wire.Tool {
 	return wire.Tool{ToolSpec: &wire.ToolSpecification{
 		Name:        "get_weather",
-		Description: "Weather by city",
+		Description: wire.Ptr("Weather by city"),
 		InputSchema: &wire.ToolInputSchema{JSON: wire.Document(schema)},
 	}}
 }

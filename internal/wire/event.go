@@ -46,3 +46,12 @@ func (e *ConverseStreamOutput) Payload() any {
 
 // Ptr returns a pointer to v, for the optional members of wire types.
 func Ptr[T any](v T) *T { return &v }
+
+// Val returns what p points to, or the zero value for nil.
+func Val[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}

@@ -323,7 +323,7 @@ type Tool struct {
 // ToolSpecification is the API model shape of the same name.
 type ToolSpecification struct {
 	Name        string           `json:"name"`
-	Description string           `json:"description,omitempty"`
+	Description *string          `json:"description,omitempty"`
 	InputSchema *ToolInputSchema `json:"inputSchema,omitempty"`
 	Strict      *bool            `json:"strict,omitempty"`
 }

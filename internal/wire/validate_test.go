@@ -134,7 +134,7 @@ func typicalRequest() *ConverseRequest {
 		System:          []SystemContentBlock{{Text: Ptr("You are terse.")}, {CachePoint: &CachePointBlock{Type: "default"}}},
 		InferenceConfig: &InferenceConfiguration{MaxTokens: Ptr(512), Temperature: Ptr[float32](0.2)},
 		ToolConfig: &ToolConfiguration{Tools: []Tool{{ToolSpec: &ToolSpecification{
-			Name: "get_weather", Description: "Weather", InputSchema: &ToolInputSchema{JSON: Document(`{"type":"object"}`)},
+			Name: "get_weather", Description: Ptr("Weather"), InputSchema: &ToolInputSchema{JSON: Document(`{"type":"object"}`)},
 		}}}},
 	}
 	for i := range 10 {

@@ -468,7 +468,7 @@ func (p *Provider) tools(tc *wire.ToolConfiguration) ([]tool, *toolChoice, error
 					return nil, nil, invalid(path+".toolSpec.inputSchema.json", "not valid JSON.")
 				}
 			}
-			out = append(out, tool{Name: t.ToolSpec.Name, Description: t.ToolSpec.Description, InputSchema: schema, Strict: t.ToolSpec.Strict})
+			out = append(out, tool{Name: t.ToolSpec.Name, Description: wire.Val(t.ToolSpec.Description), InputSchema: schema, Strict: t.ToolSpec.Strict})
 		case t.CachePoint != nil:
 			if len(out) == 0 {
 				return nil, nil, invalid(path, "a cachePoint must follow a tool.")

@@ -162,7 +162,7 @@ func wordsOf(s string) map[string]bool {
 
 func toolWords(s *wire.ToolSpecification) map[string]bool {
 	w := wordsOf(s.Name)
-	for k := range wordsOf(s.Description) {
+	for k := range wordsOf(wire.Val(s.Description)) {
 		w[k] = true
 	}
 	return w

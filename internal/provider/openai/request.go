@@ -483,7 +483,7 @@ func (p *Provider) tools(tc *wire.ToolConfiguration) ([]chatTool, any, error) {
 				params = json.RawMessage(t.ToolSpec.InputSchema.JSON)
 			}
 			tools = append(tools, chatTool{Type: "function", Function: functionSpec{
-				Name: t.ToolSpec.Name, Description: t.ToolSpec.Description, Parameters: params, Strict: t.ToolSpec.Strict,
+				Name: t.ToolSpec.Name, Description: wire.Val(t.ToolSpec.Description), Parameters: params, Strict: t.ToolSpec.Strict,
 			}})
 		case t.SystemTool != nil:
 			return nil, nil, wire.Errorf(wire.ValidationException, "toolConfig.tools.%d: backend %q (OpenAI-compatible) has no system tool %q.", i, p.name, t.SystemTool.Name)

@@ -376,7 +376,7 @@ func text(s string) wire.ContentBlock { return wire.ContentBlock{Text: wire.Ptr(
 // tools is the tool configuration offered in the tool scenarios.
 func tools() *wire.ToolConfiguration {
 	spec := func(name, desc, schema string) wire.Tool {
-		return wire.Tool{ToolSpec: &wire.ToolSpecification{Name: name, Description: desc,
+		return wire.Tool{ToolSpec: &wire.ToolSpecification{Name: name, Description: wire.Ptr(desc),
 			InputSchema: &wire.ToolInputSchema{JSON: wire.Document(schema)}}}
 	}
 	return &wire.ToolConfiguration{Tools: []wire.Tool{

@@ -1,4 +1,5 @@
-import json, base64, zlib, struct, copy
+import json, base64, zlib, struct, copy, os
+HERE = os.path.dirname(os.path.abspath(__file__))
 def png(w,h):
     def chunk(t,d): return struct.pack('>I',len(d))+t+d+struct.pack('>I',zlib.crc32(t+d)&0xffffffff)
     raw=b''.join(b'\x00'+b'\x00\x00\x00'*w for _ in range(h)) if w*h<=100 else b'\x00'
@@ -139,8 +140,8 @@ for n,b,m in S:
     if b is None or m is None: continue
     bad('structural/'+n,b,m,src='API model constraint; Coral wording per continuedev/continue #1938')
 bad('structural/system-string',None,'',exc='SerializationException',raw='{"messages":[{"role":"user","content":[{"text":"x"}]}],"system":"be terse"}')
-bad('structural/toolspec-description-empty',{"messages":[U()],"toolConfig":{"tools":[{"toolSpec":{"name":"x","description":"","inputSchema":{"json":{}}}}]}},None)
-inv.pop()  # "" description is indistinguishable from absent; not a case
+# Real service (BerriAI/litellm #24668): an empty description is refused.
+bad('structural/toolspec-description-empty',{"messages":[U()],"toolConfig":{"tools":[{"toolSpec":{"name":"x","description":"","inputSchema":{"json":{"type":"object"}}}}]}},"Value '' at 'toolConfig.tools.1.member.toolSpec.description' failed to satisfy constraint: Member must have length greater than or equal to 1",src='BerriAI/litellm #24668')
 # --- semantic
 SM=[
  ('empty-messages',{"messages":[]},'A conversation must start with a user message. Try again with a conversation that starts with a user message.','elastic/kibana #246393'),
@@ -298,6 +299,6 @@ good('toolresult-status-llama',STATUS_TURNS('success'),model='meta.llama3-1-70b-
 good('toolresult-status-mistral',STATUS_TURNS('error'),model='mistral.mistral-large-2407-v1:0',src='langchain-aws #146')
 good('palmyra-no-status',{"messages":[U(),{"role":"assistant","content":[TU()]},{"role":"user","content":[TR(content=[{"text":"20C"}])]}],"toolConfig":TOOLS},model=PALMYRA,src='strands-agents/harness-sdk #686 (status removed)')
 hdr={"format":"Each case: name; operation (Converse, ConverseStream or CountTokens); modelId (path member); body (the JSON request body exactly as an SDK sends it, without modelId) or rawBody (bytes as a string, for malformed JSON); for invalid cases exception (the exception type) and message (a substring of the message); source (where the rule or wording comes from, when known). Replay: POST /model/{modelId}/converse|converse-stream|count-tokens with the body.","generatedBy":"internal/wire/testdata/validation/gen.py"}
-json.dump(dict(hdr,cases=inv),open('/work/main/internal/wire/testdata/validation/invalid.json','w'),ensure_ascii=False,indent=1)
-json.dump(dict(hdr,cases=val),open('/work/main/internal/wire/testdata/validation/valid.json','w'),ensure_ascii=False,indent=1)
+json.dump(dict(hdr,cases=inv),open(os.path.join(HERE,'invalid.json'),'w'),ensure_ascii=False,indent=1)
+json.dump(dict(hdr,cases=val),open(os.path.join(HERE,'valid.json'),'w'),ensure_ascii=False,indent=1)
 print(len(inv),len(val))
