@@ -46,6 +46,11 @@ type Model struct {
 	CacheSystem, CacheMessages, CacheTools bool
 	MinCacheTokens                         int  // minimum tokens per checkpoint (digest §11.2)
 	CacheTTL1h                             bool // "ttl": "1h" offered
+	// CacheLookbackBlocks is how many content blocks before a checkpoint
+	// the service searches for a cached prefix (Claude: about 20; 0: none).
+	CacheLookbackBlocks int
+	// MaxCachedTokens caps the cacheable prefix (Nova: 20K; 0: no cap).
+	MaxCachedTokens int
 
 	MaxOutputTokens int // 0 = unknown, not enforced
 	Source          string

@@ -22,8 +22,19 @@ func claude(id, name string, minCache, maxOut int, ttl1h, reasoning bool) Model 
 		Images:           true, Documents: true, Reasoning: reasoning,
 		CacheSystem: minCache > 0, CacheMessages: minCache > 0, CacheTools: minCache > 0,
 		MinCacheTokens: minCache, CacheTTL1h: ttl1h, MaxOutputTokens: maxOut,
-		Source: "[features] Anthropic Claude rows; [cache] minimum tokens and TTL; [ids]",
+		// [cache] Claude's simplified mode looks back about 20 content
+		// blocks before a checkpoint for the longest cached prefix.
+		CacheLookbackBlocks: lookback(minCache),
+		Source:              "[features] Anthropic Claude rows; [cache] minimum tokens, TTL, 20-block lookback; [ids]",
 	}
+}
+
+// lookback is Claude's cache lookback window, for models that cache.
+func lookback(minCache int) int {
+	if minCache == 0 {
+		return 0
+	}
+	return 20
 }
 
 func nova(id, name string, images, video, docs bool, maxOut int) Model {
@@ -36,6 +47,8 @@ func nova(id, name string, images, video, docs bool, maxOut int) Model {
 		Images: images, Documents: docs, Video: video,
 		// [cache] + [seed]: system and messages only, no tool cache points.
 		CacheSystem: true, CacheMessages: true, MinCacheTokens: 1000,
+		// [cache] Nova caches at most 20K tokens of a prompt in total.
+		MaxCachedTokens: 20_000,
 		MaxOutputTokens: maxOut,
 		Source:          "[features] Amazon Nova rows; [cache] Nova; [seed] no tool caching; [obs] bedrock-access-gateway #92",
 	}

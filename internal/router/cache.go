@@ -51,11 +51,13 @@ func (r *Router) account(ctx context.Context, c *provider.Call, p plan, t target
 		key = catalog.BaseID(key)
 	}
 	in := promptcache.Request{
-		ModelID:   key,
-		Converse:  c.Request,
-		Count:     r.opts.Tokens.Converse(tokens.FromRequest(c.Request)),
-		MinTokens: p.model.MinCacheTokens,
-		TTL1h:     p.model.CacheTTL1h,
+		ModelID:         key,
+		Converse:        c.Request,
+		Count:           r.opts.Tokens.ConverseBlocks(tokens.FromRequest(c.Request)),
+		MinTokens:       p.model.MinCacheTokens,
+		TTL1h:           p.model.CacheTTL1h,
+		LookbackBlocks:  p.model.CacheLookbackBlocks,
+		MaxCachedTokens: p.model.MaxCachedTokens,
 	}
 	if rep, ok := t.provider.(provider.CacheReporter); ok && rep.ReportsCacheUsage() {
 		if err := promptcache.Register(ctx, r.cache, in); err != nil {

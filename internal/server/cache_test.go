@@ -247,3 +247,23 @@ func TestPromptCacheSharedAcrossReplicas(t *testing.T) {
 		t.Errorf("replica B %+v, want to read what A wrote (%d)", second, first.write)
 	}
 }
+
+// Claude looks back about 20 blocks for a cached prefix, so a conversation
+// whose one cache point moves to the end of each new user turn (Spring AI's
+// CONVERSATION_HISTORY) reads what the previous turn wrote.
+func TestPromptCacheMovingCachePoint(t *testing.T) {
+	client := sdktest.Client(t, servertest.Start(t, servertest.Options{}), sdktest.Options{})
+	cp := &types.ContentBlockMemberCachePoint{Value: types.CachePointBlock{Type: types.CachePointTypeDefault}}
+	turn1 := []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{
+		&types.ContentBlockMemberText{Value: long("history", 1500)}, cp}}}
+	first := usageOfCall(t, client, &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet37), Messages: turn1})
+	turn2 := []types.Message{
+		{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: long("history", 1500)}}},
+		{Role: types.ConversationRoleAssistant, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Noted."}}},
+		{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "And next?"}, cp}},
+	}
+	second := usageOfCall(t, client, &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet37), Messages: turn2})
+	if first.write == 0 || second.read != first.write || second.write == 0 {
+		t.Errorf("turn 1 %+v, turn 2 %+v: want turn 2 to read turn 1's prefix and write the rest", first, second)
+	}
+}
