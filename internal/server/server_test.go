@@ -336,30 +336,6 @@ func TestModelIDsWithColonsAndSlashes(t *testing.T) {
 	}
 }
 
-// failing answers every call with one exception, before or after the stream
-// started.
-type failing struct {
-	ex        *wire.Exception
-	midStream bool
-}
-
-func (f failing) Converse(context.Context, *provider.Call) (*wire.ConverseResponse, error) {
-	return nil, f.ex
-}
-
-func (f failing) ConverseStream(context.Context, *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
-	return func(yield func(*wire.StreamEvent, error) bool) {
-		if f.midStream && !yield(&wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: "assistant"}}, nil) {
-			return
-		}
-		yield(nil, f.ex)
-	}
-}
-
-func (f failing) CountTokens(context.Context, string, *wire.CountTokensInput) (*wire.CountTokensResponse, error) {
-	return nil, f.ex
-}
-
 // Every exception reaches the SDK as its typed error, from Converse, from
 // ConverseStream before the stream starts, and (for the five a stream can
 // carry) from inside the stream.
@@ -382,7 +358,7 @@ func TestErrorsReachSDKTyped(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.ex.Type, func(t *testing.T) {
-			endpoint := start(t, func(server.Router) server.Router { return failing{ex: tc.ex} })
+			endpoint := start(t, func(server.Router) server.Router { return servertest.Failing{Err: tc.ex} })
 			client := sdktest.Client(t, endpoint, sdktest.Options{})
 			in := []types.Message{userText("hello")}
 			_, err := client.Converse(t.Context(), &bedrockruntime.ConverseInput{ModelId: aws.String(haiku), Messages: in})
@@ -397,7 +373,7 @@ func TestErrorsReachSDKTyped(t *testing.T) {
 				t.Errorf("ConverseStream error %T %v, want %s", err, err, tc.ex.Type)
 			}
 
-			mid := start(t, func(server.Router) server.Router { return failing{ex: tc.ex, midStream: true} })
+			mid := start(t, func(server.Router) server.Router { return servertest.Failing{Err: tc.ex, MidStream: true} })
 			client = sdktest.Client(t, mid, sdktest.Options{})
 			out, err := client.ConverseStream(t.Context(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(haiku), Messages: in})
 			if err != nil {

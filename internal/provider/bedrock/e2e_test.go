@@ -421,30 +421,6 @@ func TestCountTokens(t *testing.T) {
 	}
 }
 
-// failing answers every call with one exception, before or after the stream
-// started.
-type failing struct {
-	ex        *wire.Exception
-	midStream bool
-}
-
-func (f failing) Converse(context.Context, *provider.Call) (*wire.ConverseResponse, error) {
-	return nil, f.ex
-}
-
-func (f failing) ConverseStream(context.Context, *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
-	return func(yield func(*wire.StreamEvent, error) bool) {
-		if f.midStream && !yield(&wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: "assistant"}}, nil) {
-			return
-		}
-		yield(nil, f.ex)
-	}
-}
-
-func (f failing) CountTokens(context.Context, string, *wire.CountTokensInput) (*wire.CountTokensResponse, error) {
-	return nil, f.ex
-}
-
 func isType[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)
@@ -472,7 +448,7 @@ func TestUpstreamErrorsPassThrough(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.ex.Type, func(t *testing.T) {
-			c := newChain(t, failing{ex: tc.ex}, nil)
+			c := newChain(t, servertest.Failing{Err: tc.ex}, nil)
 			in := []types.Message{userText("hello")}
 			_, err := c.outer.Converse(t.Context(), &bedrockruntime.ConverseInput{ModelId: aws.String(haiku), Messages: in})
 			if !tc.as(err) || !strings.Contains(fmt.Sprint(err), tc.ex.Message) {
@@ -494,7 +470,7 @@ func TestUpstreamErrorsPassThrough(t *testing.T) {
 				t.Errorf("CountTokens error %T %v, want %s", err, err, tc.ex.Type)
 			}
 
-			mid := newChain(t, failing{ex: tc.ex, midStream: true}, nil)
+			mid := newChain(t, servertest.Failing{Err: tc.ex, MidStream: true}, nil)
 			out, err := mid.outer.ConverseStream(t.Context(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(haiku), Messages: in})
 			if err != nil {
 				t.Fatal(err)
