@@ -92,9 +92,14 @@ func (p *Provider) translateResponse(raw []byte, req *wire.ConverseRequest) (*wi
 	malformed := false
 	for _, tc := range ch.Message.ToolCalls {
 		input, ok := toolInput(tc.Function.Arguments)
+		name := tc.Function.Name
+		if name == "" {
+			// Bedrock requires a tool name: a call without one is malformed.
+			name, ok = "unnamed_tool", false
+		}
 		malformed = malformed || !ok
 		content = append(content, wire.ContentBlock{ToolUse: &wire.ToolUseBlock{
-			ToolUseID: p.toolUseID(tc.ID), Name: tc.Function.Name, Input: input,
+			ToolUseID: p.toolUseID(tc.ID), Name: name, Input: input,
 		}})
 	}
 	stop := stopReason(ch.FinishReason, ch.StopReason, req, len(ch.Message.ToolCalls) > 0)

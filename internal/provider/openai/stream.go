@@ -266,6 +266,13 @@ func (s *streamState) open(i int) {
 	}
 	b := s.blocks[i]
 	if b.kind == toolBlock {
+		if b.name == "" {
+			// Bedrock's toolUse start needs a name, and OpenAI-compatible
+			// servers send it with a call's first chunk: a call without one
+			// is malformed (found by FuzzStream).
+			b.name = "unnamed_tool"
+			s.malformed = true
+		}
 		s.out = append(s.out, &wire.StreamEvent{ContentBlockStart: &wire.ContentBlockStartEvent{
 			ContentBlockIndex: i,
 			Start:             &wire.ContentBlockStart{ToolUse: &wire.ToolUseBlockStart{ToolUseID: b.id, Name: b.name}},
