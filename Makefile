@@ -28,7 +28,7 @@ FUZZ := \
 test: deps vet unit fuzz
 
 deps:
-	cd jstest && npm ci --no-audit --no-fund --loglevel=error
+	./.ci/deps
 
 vet:
 	$(GO) vet ./...
