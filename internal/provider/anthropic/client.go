@@ -40,9 +40,6 @@ const (
 	DefaultTimeout = 10 * time.Minute
 )
 
-// maxResponseBytes bounds a non-streaming response body.
-const maxResponseBytes = 32 << 20
-
 // maxErrorBody bounds how much of an error body is read.
 const maxErrorBody = 64 << 10
 

@@ -4,17 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
-
-// maxResponseBytes bounds a Converse or CountTokens response body. Bedrock
-// answers are text and tool calls (tens of KB at most); the bound only stops
-// a broken upstream from exhausting memory.
-const maxResponseBytes = 32 << 20
 
 // Converse forwards the call's request bytes to /model/{upstream}/converse
 // and decodes the answer.
@@ -39,12 +33,9 @@ func (p *Provider) call(ctx context.Context, modelID, op string, body []byte, ou
 		return err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	raw, err := upstream.ReadBody(ctx, resp.Body, p.name, p.timeout)
 	if err != nil {
-		return p.transportError(ctx, err)
-	}
-	if len(raw) > maxResponseBytes {
-		return wire.Errorf(wire.InternalServerException, "Backend %q sent a response larger than %d bytes.", p.name, maxResponseBytes)
+		return err
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return wire.Errorf(wire.InternalServerException, "Backend %q sent a %s response that is not valid JSON.", p.name, op)

@@ -25,9 +25,6 @@ import (
 // chunks of a stream, when Options.Timeout is zero. Local models can be slow.
 const DefaultTimeout = 10 * time.Minute
 
-// maxResponseBytes bounds a non-streaming response or error body.
-const maxResponseBytes = 32 << 20
-
 // maxErrorMessage bounds the upstream error message passed to the caller.
 const maxErrorMessage = 2048
 

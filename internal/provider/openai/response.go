@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/conversekit/converse/internal/provider"
@@ -50,12 +49,9 @@ func (p *Provider) Converse(ctx context.Context, c *provider.Call) (*wire.Conver
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	raw, err := upstream.ReadBody(ctx, resp.Body, p.name, p.timeout)
 	if err != nil {
-		return nil, p.transportError(ctx, err)
-	}
-	if len(raw) > maxResponseBytes {
-		return nil, wire.Errorf(wire.ModelErrorException, "Backend %q sent a response larger than %d bytes.", p.name, maxResponseBytes)
+		return nil, err
 	}
 	out, err := p.translateResponse(raw, c.Request)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"time"
@@ -66,4 +67,21 @@ func Idle(ctx context.Context, d time.Duration) (_ context.Context, idle *time.T
 		idle.Stop()
 		cancel(nil)
 	}
+}
+
+// MaxResponseBytes bounds a non-streaming response body from a backend.
+const MaxResponseBytes = 32 << 20
+
+// ReadBody reads a whole non-streaming response body, at most
+// MaxResponseBytes: a failure while reading is classified like
+// TransportError, a larger body is a ModelErrorException naming the backend.
+func ReadBody(ctx context.Context, body io.Reader, name string, timeout time.Duration) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(body, MaxResponseBytes+1))
+	if err != nil {
+		return nil, TransportError(ctx, err, name, timeout)
+	}
+	if len(raw) > MaxResponseBytes {
+		return nil, wire.Errorf(wire.ModelErrorException, "Backend %q sent a response larger than %d bytes.", name, MaxResponseBytes)
+	}
+	return raw, nil
 }
