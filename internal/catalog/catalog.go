@@ -79,13 +79,13 @@ func (c *Catalog) Models() []Model {
 	return out
 }
 
-// ProfilePrefixes are the geography prefixes of system-defined (cross-region)
+// profilePrefixes are the geography prefixes of system-defined (cross-region)
 // inference profiles: "us.anthropic.claude-…". Source: AWS User Guide
 // "Supported Regions and models for inference profiles"
 // (docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html)
 // and IDs reported in issues (eu./apac./global. in claude-code #95128,
 // RooCode #9182; jp./au. profiles in the same docs page).
-var ProfilePrefixes = []string{"us-gov.", "us.", "eu.", "apac.", "global.", "jp.", "au.", "ca."}
+var profilePrefixes = []string{"us-gov.", "us.", "eu.", "apac.", "global.", "jp.", "au.", "ca."}
 
 // Lookup resolves a plain model ID, a profile-prefixed ID, or a
 // foundation-model / inference-profile ARN to its catalogue entry.
@@ -112,7 +112,7 @@ func BaseID(modelID string) string {
 		}
 		id = rest
 	}
-	for _, p := range ProfilePrefixes {
+	for _, p := range profilePrefixes {
 		if base, ok := strings.CutPrefix(id, p); ok {
 			return base
 		}
