@@ -7,6 +7,7 @@ import (
 	"context"
 	"iter"
 
+	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -23,6 +24,10 @@ type Call struct {
 	Raw []byte
 	// Principal names the authenticated caller, for logs and upstream tags.
 	Principal string
+	// Prompt is the prompt's offline token count when the router already
+	// made it (requests with cache points), so a backend that counts
+	// offline need not count again; nil otherwise.
+	Prompt *tokens.Count
 }
 
 // Provider is a model backend. Converse answers in one piece; ConverseStream

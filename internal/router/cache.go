@@ -34,6 +34,16 @@ func hasCachePoints(req *wire.ConverseRequest) bool {
 	return false
 }
 
+// countPrompt counts a request with cache points once, with the block
+// boundaries the cache lookback needs, for the accounting after the call and
+// for a backend that counts offline; other requests are not counted here.
+func (r *Router) countPrompt(c *provider.Call) {
+	if c.Prompt == nil && hasCachePoints(c.Request) {
+		n := r.opts.Tokens.ConverseBlocks(tokens.FromRequest(c.Request))
+		c.Prompt = &n
+	}
+}
+
 // account gives a successful call's usage the meaning of its cachePoints,
 // identically for Converse and for the stream's metadata event. Backends
 // that report their own cache numbers keep them (their prefixes are still
@@ -41,7 +51,7 @@ func hasCachePoints(req *wire.ConverseRequest) bool {
 // others the registry decides what was read and written. Registry failures
 // degrade to "nothing cached" rather than failing an answered call.
 func (r *Router) account(ctx context.Context, c *provider.Call, p plan, t target, u *wire.TokenUsage) *wire.TokenUsage {
-	if u == nil || !hasCachePoints(c.Request) {
+	if u == nil || c.Prompt == nil {
 		return u
 	}
 	key := c.ModelID
@@ -53,7 +63,7 @@ func (r *Router) account(ctx context.Context, c *provider.Call, p plan, t target
 	in := promptcache.Request{
 		ModelID:         key,
 		Converse:        c.Request,
-		Count:           r.opts.Tokens.ConverseBlocks(tokens.FromRequest(c.Request)),
+		Count:           *c.Prompt,
 		MinTokens:       p.model.MinCacheTokens,
 		TTL1h:           p.model.CacheTTL1h,
 		LookbackBlocks:  p.model.CacheLookbackBlocks,

@@ -120,6 +120,7 @@ func (r *Router) prepare(c *provider.Call, stream bool) (plan, error) {
 	if err != nil {
 		return p, err
 	}
+	r.countPrompt(c)
 	if p.known {
 		if err := r.opts.Catalog.CheckCapabilities(p.model, c.Request); err != nil {
 			return p, err

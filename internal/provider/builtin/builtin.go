@@ -150,7 +150,11 @@ func (m *Model) canReason(c *provider.Call) bool {
 func (m *Model) reply(c *provider.Call, a *action) (reply, error) {
 	req := c.Request
 	r := reply{stop: wire.StopReasonEndTurn}
-	r.inputTokens = m.opts.Tokens.Converse(tokens.FromRequest(req)).Total
+	if c.Prompt != nil {
+		r.inputTokens = c.Prompt.Total
+	} else {
+		r.inputTokens = m.opts.Tokens.Converse(tokens.FromRequest(req)).Total
+	}
 
 	var calls []wire.ToolUseBlock
 	var text string
