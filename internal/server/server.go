@@ -49,6 +49,10 @@ type Options struct {
 	// MaxBodyBytes bounds request bodies; 0 means 100 MiB (20 images of
 	// 3.75 MB and 5 documents of 4.5 MB, base64-encoded, fit).
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds reading one request body, so a client that
+	// trickles its body cannot hold a connection forever; 0 means 5 minutes
+	// (100 MiB at about 350 KB/s).
+	BodyReadTimeout time.Duration
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -73,6 +77,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 100 << 20
+	}
+	if opts.BodyReadTimeout == 0 {
+		opts.BodyReadTimeout = 5 * time.Minute
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), emptyModelOps: map[string]http.Handler{}}
 	// ServeMux matches patterns segment by segment on the escaped path, so
@@ -148,7 +155,16 @@ func (s *Server) operation(name string, h handler) http.Handler {
 }
 
 func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handler) error {
+	// A deadline for reading the body only: a server-wide ReadTimeout would
+	// also end long streams, whose connection stays open for reading. It is
+	// lifted only after a complete read: net/http drains an unread body
+	// before answering, which must not wait on a stalled client.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyReadTimeout)) // unsupported writers: no deadline
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	if err == nil {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
