@@ -285,8 +285,11 @@ func (s *Server) notImplemented(w http.ResponseWriter, r *http.Request, req *req
 	return wire.Errorf(wire.ValidationException, "converse does not serve %s yet: use Converse or ConverseStream for model %s.", r.URL.EscapedPath(), req.modelID)
 }
 
-// unknownOperation answers every request no operation matches, as the AWS
-// front end does.
+// unknownOperation answers every request no operation matches. AWS's Coral
+// front end answers an unknown operation with
+// com.amazon.coral.service#UnknownOperationException (reported for SES v2
+// called on a v1 path); the 404 status is our choice, as no Bedrock capture
+// of it was found.
 func (s *Server) unknownOperation(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, wire.Errorf(wire.UnknownOperationException,
 		"No Bedrock Runtime operation matches %s %s. converse serves POST /model/{modelId}/converse, /converse-stream and /count-tokens.",
