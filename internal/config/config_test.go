@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,28 @@ aliases: {fast: anthropic.claude-3-haiku-20240307-v1:0}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+// The reference in docs/config.md is a file this package accepts.
+func TestDocumentedConfigParses(t *testing.T) {
+	b, err := os.ReadFile("../../docs/config.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```yaml\n")
+	doc, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml block in docs/config.md")
+	}
+	for _, env := range []string{"SEARCH_TEAM_SECRET", "SEARCH_TEAM_BEDROCK_API_KEY", "OLLAMA_KEY", "ANTHROPIC_API_KEY", "REDIS_URL"} {
+		t.Setenv(env, "value-of-"+env)
+	}
+	c, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Backends) != 4 || len(c.Routes) != 3 || c.Redis.URL == "" || c.Script == "" {
+		t.Errorf("parsed %d backends, %d routes: %+v", len(c.Backends), len(c.Routes), c)
 	}
 }
