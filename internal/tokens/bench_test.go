@@ -86,3 +86,15 @@ func BenchmarkConverse(b *testing.B) {
 	}
 	b.ReportMetric(float64(c.Converse(in).Total), "tokens/op")
 }
+
+// BenchmarkTextCold is BenchmarkText with an empty piece cache every time:
+// the cost of text whose words have not been seen.
+func BenchmarkTextCold(b *testing.B) {
+	c := newCounter(b)
+	s := opticks(b)[20000:24096]
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		c.cache = newPieceCache()
+		c.Text(s)
+	}
+}
