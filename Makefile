@@ -12,6 +12,7 @@ FUZZ := \
 	./internal/media:FuzzSniff \
 	./internal/tokens:FuzzText \
 	./internal/tokens:FuzzImageBytes \
+	./internal/tokens:FuzzFastEqualsRegexp \
 	./internal/promptcache:FuzzFingerprints \
 	./internal/provider/openai:FuzzStream \
 	./internal/provider/openai:FuzzTranslateResponse \
