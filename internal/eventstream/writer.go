@@ -96,7 +96,7 @@ func (w *Writer) WriteEvent(ev *wire.StreamEvent) error {
 	if typ == "" {
 		return errors.New("write event: no event member set (exceptions go through WriteException)")
 	}
-	w.headers[0] = eventstream.Header{Name: headerEventType, Value: eventTypeValue(typ)}
+	w.headers[0] = eventstream.Header{Name: headerEventType, Value: headerValue(typ)}
 	w.headers[2] = eventstream.Header{Name: headerMessageType, Value: eventstream.StringValue(messageTypeEvent)}
 	if err := w.writeFrame(ev.Payload()); err != nil {
 		return fmt.Errorf("write %s event: %w", typ, err)
@@ -114,7 +114,7 @@ func (w *Writer) WriteException(ex *wire.Exception) error {
 		return errors.New("write exception: nil exception")
 	}
 	member, mapped := ex.StreamMember()
-	w.headers[0] = eventstream.Header{Name: headerExceptionType, Value: exceptionTypeValue(member)}
+	w.headers[0] = eventstream.Header{Name: headerExceptionType, Value: headerValue(member)}
 	w.headers[2] = eventstream.Header{Name: headerMessageType, Value: eventstream.StringValue(messageTypeException)}
 	if err := w.writeFrame(mapped); err != nil {
 		return fmt.Errorf("write %s exception: %w", member, err)
@@ -182,40 +182,24 @@ func setMembers(ev *wire.StreamEvent) int {
 	return n
 }
 
-// eventTypeValue returns the header value for an event type. Converting a
-// constant to an interface does not allocate; converting a variable would,
-// once per frame.
-func eventTypeValue(typ string) eventstream.Value {
-	switch typ {
-	case "messageStart":
-		return eventstream.StringValue("messageStart")
-	case "contentBlockStart":
-		return eventstream.StringValue("contentBlockStart")
-	case "contentBlockDelta":
-		return eventstream.StringValue("contentBlockDelta")
-	case "contentBlockStop":
-		return eventstream.StringValue("contentBlockStop")
-	case "messageStop":
-		return eventstream.StringValue("messageStop")
-	case "metadata":
-		return eventstream.StringValue("metadata")
+// headerValues are the :event-type and :exception-type values a Converse
+// stream uses, made once: converting a string variable to an
+// eventstream.Value (an interface) would allocate once per frame.
+var headerValues = func() map[string]eventstream.Value {
+	m := map[string]eventstream.Value{}
+	for _, name := range []string{
+		"messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata",
+		"internalServerException", "modelStreamErrorException", "validationException", "throttlingException", "serviceUnavailableException",
+	} {
+		m[name] = eventstream.StringValue(name)
 	}
-	return eventstream.StringValue(typ)
-}
+	return m
+}()
 
-// exceptionTypeValue is eventTypeValue for the exception members.
-func exceptionTypeValue(member string) eventstream.Value {
-	switch member {
-	case "internalServerException":
-		return eventstream.StringValue("internalServerException")
-	case "modelStreamErrorException":
-		return eventstream.StringValue("modelStreamErrorException")
-	case "validationException":
-		return eventstream.StringValue("validationException")
-	case "throttlingException":
-		return eventstream.StringValue("throttlingException")
-	case "serviceUnavailableException":
-		return eventstream.StringValue("serviceUnavailableException")
+// headerValue returns the header value for an event or exception name.
+func headerValue(name string) eventstream.Value {
+	if v, ok := headerValues[name]; ok {
+		return v
 	}
-	return eventstream.StringValue(member)
+	return eventstream.StringValue(name)
 }
