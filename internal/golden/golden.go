@@ -6,6 +6,8 @@
 package golden
 
 import (
+	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"testing"
@@ -36,4 +38,15 @@ func Check(t testing.TB, path string, got []byte) {
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s (-want +got):\n%s", path, diff)
 	}
+}
+
+// IndentJSON formats JSON for a golden file: two-space indent, final newline.
+func IndentJSON(t testing.TB, raw []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		t.Fatalf("indent %s: %v", raw, err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes()
 }

@@ -44,23 +44,13 @@ func newTestProvider(t *testing.T, opts Options) *Provider {
 	return p
 }
 
-func indentJSON(t *testing.T, raw []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		t.Fatalf("indent %s: %v", raw, err)
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes()
-}
-
 func encodeJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	raw, err := marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return indentJSON(t, raw)
+	return golden.IndentJSON(t, raw)
 }
 
 // decodeRequest reads a Converse request as the server would: decoded and
@@ -107,7 +97,7 @@ func TestRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden.Check(t, strings.TrimSuffix(in, ".converse.json")+".anthropic.json", indentJSON(t, r.body))
+			golden.Check(t, strings.TrimSuffix(in, ".converse.json")+".anthropic.json", golden.IndentJSON(t, r.body))
 		})
 	}
 }

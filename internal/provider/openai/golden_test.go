@@ -53,16 +53,6 @@ func newTestProviderOpts(t *testing.T, opts Options) *Provider {
 	return p
 }
 
-func indentJSON(t *testing.T, raw []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		t.Fatalf("indent %s: %v", raw, err)
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes()
-}
-
 func marshalIndent(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -104,7 +94,7 @@ func TestRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden.Check(t, strings.TrimSuffix(in, ".converse.json")+".openai.json", indentJSON(t, body))
+			golden.Check(t, strings.TrimSuffix(in, ".converse.json")+".openai.json", golden.IndentJSON(t, body))
 		})
 	}
 }
