@@ -191,7 +191,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
 		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
 	}
-	err = server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, 30*time.Second)
+	err = server.Serve(ctx, server.HTTPServer(srv, tlsConfig), server.Listener(ln), 30*time.Second)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -9,11 +9,17 @@ import (
 	"time"
 )
 
+// maxHeaderBytes bounds a request's header section (net/http's default,
+// stated so the 431 message can name it).
+const maxHeaderBytes = http.DefaultMaxHeaderBytes
+
 // HTTPServer returns an http.Server for h that speaks HTTP/1.1 and HTTP/2 on
 // one port: cleartext HTTP/2 with prior knowledge (h2c) for the JavaScript
 // SDK, which speaks nothing else to an http:// endpoint, and HTTP/2 over TLS
 // by ALPN when tlsConfig is set. There is no write timeout: streams last as
 // long as the model talks; idle and header timeouts bound slow clients.
+// Serve it on Listener(ln), so that net/http's own refusals are Bedrock
+// errors too.
 func HTTPServer(h http.Handler, tlsConfig *tls.Config) *http.Server {
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
@@ -24,6 +30,7 @@ func HTTPServer(h http.Handler, tlsConfig *tls.Config) *http.Server {
 		Protocols:         p,
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
 		IdleTimeout:       2 * time.Minute,
 	}
 }
