@@ -31,6 +31,9 @@ func HTTPServer(h http.Handler, tlsConfig *tls.Config) *http.Server {
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
+		// OPTIONS * reaches the handler (an unknown operation, typed)
+		// instead of net/http's bare 200.
+		DisableGeneralOptionsHandler: true,
 		IdleTimeout:       2 * time.Minute,
 	}
 }

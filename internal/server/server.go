@@ -231,11 +231,13 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 	// a byte of its body is read.
 	pending, err := s.opts.Auth.Identify(r)
 	if err != nil {
+		dropUnreadBody(w, r)
 		return err
 	}
 	body, release, err := s.readBody(w, r)
 	defer release()
 	if err != nil {
+		dropUnreadBody(w, r)
 		return err
 	}
 	id, err := pending.Verify(body)
@@ -247,6 +249,17 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 		return err
 	}
 	return h(w, r, &request{modelID: modelID, body: body, principal: id.Principal})
+}
+
+// dropUnreadBody marks an HTTP/1.x response to a request whose body was not
+// (completely) read as the connection's last. Otherwise net/http, before it
+// answers, reads up to 256 KiB of that body to keep the connection, waiting
+// as long as the client cares to make it wait. (HTTP/2 resets the stream
+// instead; Connection: close there would end every other stream.)
+func dropUnreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 && r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 // validate applies the checks that need no model knowledge: the API model's
@@ -357,6 +370,7 @@ func (s *Server) notImplemented(w http.ResponseWriter, r *http.Request, req *req
 // called on a v1 path); the 404 status is our choice, as no Bedrock capture
 // of it was found.
 func (s *Server) unknownOperation(w http.ResponseWriter, r *http.Request) {
+	dropUnreadBody(w, r)
 	s.writeError(w, r, wire.Errorf(wire.UnknownOperationException,
 		"No Bedrock Runtime operation matches %s %s. converse serves POST /model/{modelId}/converse, /converse-stream and /count-tokens.",
 		r.Method, r.URL.EscapedPath()))
