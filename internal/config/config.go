@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"regexp"
 	"time"
@@ -41,6 +42,25 @@ type Config struct {
 	// Redis, when set, holds state that replicas share (the prompt-cache
 	// registry); without it state lives in this process.
 	Redis Redis `yaml:"redis"`
+	// Telemetry exports OpenTelemetry traces over OTLP; the standard
+	// OTEL_* environment variables fill in what it leaves empty.
+	Telemetry Telemetry `yaml:"telemetry"`
+}
+
+// Telemetry configures OpenTelemetry tracing (docs/config.md). Every
+// empty field leaves the choice to the OTEL_* environment variables.
+type Telemetry struct {
+	// Enabled turns tracing on or off; unset, OTEL_TRACES_EXPORTER=otlp
+	// turns it on. OTEL_SDK_DISABLED=true wins over both.
+	Enabled *bool `yaml:"enabled"`
+	// Protocol is grpc or http/protobuf.
+	Protocol string `yaml:"protocol"`
+	// Endpoint is the collector's base URL (http:// means no TLS).
+	Endpoint string `yaml:"endpoint"`
+	// SampleRatio is the fraction of new traces sampled, 0 to 1.
+	SampleRatio *float64 `yaml:"sample_ratio"`
+	// ServiceName is the service.name resource attribute.
+	ServiceName string `yaml:"service_name"`
 }
 
 // Redis locates the shared Redis.
@@ -212,6 +232,7 @@ func (c *Config) check() error {
 		}
 	}
 	errs = append(errs, c.checkRouting()...)
+	errs = append(errs, c.Telemetry.check()...)
 	if b := c.Builtin; b.TokensPerSecond != nil && *b.TokensPerSecond < 0 {
 		errs = append(errs, errors.New("builtin.tokens_per_second must not be negative"))
 	}
@@ -265,6 +286,24 @@ func (c *Config) checkRouting() []error {
 				errs = append(errs, fmt.Errorf("routes[%d].fallbacks[%d]: backend %q is not defined", i, j, f.Backend))
 			}
 		}
+	}
+	return errs
+}
+
+func (t Telemetry) check() []error {
+	var errs []error
+	switch t.Protocol {
+	case "", "grpc", "http/protobuf":
+	default:
+		errs = append(errs, fmt.Errorf("telemetry.protocol %q is not one of grpc, http/protobuf", t.Protocol))
+	}
+	if t.Endpoint != "" {
+		if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("telemetry.endpoint %q is not an http:// or https:// URL such as http://collector:4318", t.Endpoint))
+		}
+	}
+	if r := t.SampleRatio; r != nil && (*r < 0 || *r > 1) {
+		errs = append(errs, fmt.Errorf("telemetry.sample_ratio %v is not between 0 and 1", *r))
 	}
 	return errs
 }

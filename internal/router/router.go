@@ -17,6 +17,7 @@ import (
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configure a Router.
@@ -40,6 +41,13 @@ type Options struct {
 	// Cache remembers cached prompt prefixes and their TTLs; nil means an
 	// in-memory registry for this process (Redis shares it across replicas).
 	Cache promptcache.Registry
+	// ProviderNames give each backend's gen_ai.provider.name (openai,
+	// anthropic, aws.bedrock, converse for the built-in model); a backend
+	// not listed is "unknown".
+	ProviderNames map[string]string
+	// TracerProvider makes a client span per backend call (trace.go); nil
+	// traces nothing, at no cost.
+	TracerProvider trace.TracerProvider
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
@@ -47,6 +55,7 @@ type Router struct {
 	opts   Options
 	routes []compiledRoute
 	cache  promptcache.Registry
+	tracer trace.Tracer // nil: no tracing
 }
 
 // New checks the options and returns a Router.
@@ -64,6 +73,7 @@ func New(opts Options) (*Router, error) {
 	if r.cache == nil {
 		r.cache = promptcache.NewMemory(promptcache.MemoryOptions{})
 	}
+	r.tracer = newTracer(opts.TracerProvider)
 	var errs []error
 	if _, ok := opts.Backends[opts.Default]; !ok {
 		errs = append(errs, fmt.Errorf("router: default backend %q is not among the backends", opts.Default))
@@ -151,9 +161,9 @@ func noBackend(model string) error {
 	return wire.Errorf(wire.ServiceUnavailableException, "No backend is available for model %s.", model)
 }
 
-// Converse answers a Converse call, moving down the route's fallbacks while
+// converse answers a Converse call, moving down the route's fallbacks while
 // targets are throttled, unavailable or time out.
-func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
+func (r *Router) converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
 	start := time.Now()
 	p, err := r.prepare(c, false)
 	if err != nil {
@@ -167,7 +177,7 @@ func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.Converse
 			r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
 			continue
 		}
-		out, err := t.provider.Converse(ctx, cc)
+		out, err := r.converseAttempt(ctx, cc, t)
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			var u *metrics.Usage
 			if err == nil {
@@ -189,9 +199,9 @@ func (r *Router) fellBack(ctx context.Context, c *provider.Call, t target, err e
 	r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "error", err.Error())
 }
 
-// ConverseStream answers a ConverseStream call. Fallbacks apply only until
+// converseStream answers a ConverseStream call. Fallbacks apply only until
 // the first event: after that the client has seen part of an answer.
-func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
+func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		start := time.Now()
 		p, err := r.prepare(c, true)
@@ -210,7 +220,7 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 			started, firstToken, retry := false, false, false
 			var u *metrics.Usage
 			var failure error
-			for ev, err := range ordered(t.name, t.provider.ConverseStream(ctx, cc)) {
+			for ev, err := range ordered(t.name, r.streamAttempt(ctx, cc, t)) {
 				if err != nil && !started && retryable(err) && ctx.Err() == nil {
 					last, retry = err, true
 					r.fellBack(ctx, c, t, err)

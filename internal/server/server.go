@@ -53,6 +53,8 @@ type Options struct {
 	// trickles its body cannot hold a connection forever; 0 means 5 minutes
 	// (100 MiB at about 350 KB/s).
 	BodyReadTimeout time.Duration
+	// Tracing makes a span of each request (trace.go); zero: none.
+	Tracing Tracing
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -92,7 +94,7 @@ func New(opts Options) (*Server, error) {
 		{"converse-stream", "ConverseStream", s.converseStream},
 		{"count-tokens", "CountTokens", s.countTokens},
 	} {
-		h := s.operation(op.name, op.h)
+		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.emptyModelOps[op.suffix] = h
 	}
