@@ -38,6 +38,10 @@ type Options struct {
 	Wrap func(server.Router) server.Router
 	// Cache is the prompt-cache registry (nil: in memory, per server).
 	Cache promptcache.Registry
+	// Tracing traces the server and, with its TracerProvider, the router,
+	// which names backends' providers by ProviderNames.
+	Tracing       server.Tracing
+	ProviderNames map[string]string
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -113,7 +117,10 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if o.Default == "" {
 		o.Default = "builtin"
 	}
-	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: cat, Cache: o.Cache})
+	rt, err := router.New(router.Options{
+		Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: cat, Cache: o.Cache,
+		TracerProvider: o.Tracing.TracerProvider, ProviderNames: o.ProviderNames,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +140,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier})
+	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing})
 	if err != nil {
 		return nil, err
 	}
