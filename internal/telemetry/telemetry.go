@@ -198,7 +198,6 @@ func (o Options) exporter(ctx context.Context) (sdktrace.SpanExporter, error) {
 // one before.
 func (o Options) resource(ctx context.Context) (*resource.Resource, error) {
 	base := []resource.Option{
-		resource.WithSchemaURL(semconv.SchemaURL),
 		resource.WithAttributes(semconv.ServiceName("converse")),
 		resource.WithTelemetrySDK(),
 		resource.WithFromEnv(),
