@@ -61,6 +61,12 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 	if !span.IsRecording() {
 		return r.converseStream(ctx, c)
 	}
+	return r.annotatedStream(ctx, c, span)
+}
+
+// annotatedStream is ConverseStream with tracing on; a function of its
+// own so that its closure's captures cost nothing when tracing is off.
+func (r *Router) annotatedStream(ctx context.Context, c *provider.Call, span trace.Span) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		span.SetAttributes(genai.Request(c.Request, true)...)
 		var o streamOutcome
@@ -142,6 +148,11 @@ func (r *Router) streamAttempt(ctx context.Context, c *provider.Call, t target) 
 	if r.tracer == nil {
 		return t.provider.ConverseStream(ctx, c)
 	}
+	return r.tracedStream(ctx, c, t)
+}
+
+// tracedStream is streamAttempt with tracing on (see annotatedStream).
+func (r *Router) tracedStream(ctx context.Context, c *provider.Call, t target) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		start := time.Now()
 		actx, span := r.startAttempt(ctx, c, t, true)
