@@ -43,6 +43,7 @@ var rules = []rule{
 	{pkg: "internal/catalog", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "the catalogue is data below its users"},
 	{pkg: "internal/media", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "media checks sit below their users"},
 	{pkg: "internal/sse", deny: []string{"internal/..."}, why: "the SSE reader is a codec with no dependencies of ours"},
+	{pkg: "internal/telemetry/...", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "tracing setup and GenAI attributes sit below the server and router that use them"},
 }
 
 // testHelpers are packages for _test.go files only; they may build any
