@@ -88,6 +88,23 @@ func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
 	return nil, fmt.Errorf("kind %q is not available in this build", b.Kind)
 }
 
+// providerNames gives each backend its OpenTelemetry gen_ai.provider.name
+// for metrics: the API it speaks, as the GenAI conventions name it.
+func providerNames(cfg *config.Config) map[string]string {
+	out := map[string]string{"builtin": "converse", "replay": "converse"}
+	for _, b := range cfg.Backends {
+		switch b.Kind {
+		case config.KindOpenAI:
+			out[b.Name] = "openai"
+		case config.KindAnthropic:
+			out[b.Name] = "anthropic"
+		case config.KindBedrock:
+			out[b.Name] = "aws.bedrock"
+		}
+	}
+	return out
+}
+
 // routing copies the config's routes into the router's options.
 func routing(cfg *config.Config) ([]router.Route, map[string]string, string) {
 	var routes []router.Route

@@ -46,6 +46,7 @@ var rules = []rule{
 	{pkg: "internal/catalog", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "the catalogue is data below its users"},
 	{pkg: "internal/media", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "media checks sit below their users"},
 	{pkg: "internal/sse", deny: []string{"internal/..."}, why: "the SSE reader is a codec with no dependencies of ours"},
+	{pkg: "internal/glob", stdOnly: true, why: "the pattern dialect is shared by auth, routes and scripts and depends on nothing"},
 	{pkg: "internal/provider/upstream", deny: []string{"internal/provider/builtin/...", "internal/provider/openai/...", "internal/provider/anthropic/...", "internal/provider/bedrock/..."}, why: "shared backend helpers sit below the backends"},
 }
 
