@@ -72,12 +72,17 @@ func TestMetricsCardinalityBounded(t *testing.T) {
 		Metrics: m,
 		Routes:  []router.Route{{Pattern: "custom.*", Target: router.Target{Backend: "builtin"}}},
 	})
-	client := sdktest.Client(t, endpoint, sdktest.Options{})
+	// One client per worker: the SDK's event-stream decoder is per client
+	// and not safe for concurrent streams.
+	var clients []*bedrockruntime.Client
+	for range 4 {
+		clients = append(clients, sdktest.Client(t, endpoint, sdktest.Options{}))
+	}
 	r := rand.New(rand.NewPCG(1, 2))
 	send := func(n int) {
 		ids := make(chan string)
 		var wg sync.WaitGroup
-		for range 4 {
+		for _, client := range clients {
 			wg.Go(func() {
 				for id := range ids {
 					out, err := client.ConverseStream(t.Context(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(id), Messages: []types.Message{userText("Hi")}})
