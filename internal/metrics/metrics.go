@@ -24,6 +24,7 @@ type Metrics struct {
 	usageHist   *prometheus.HistogramVec
 	fallbacks   *prometheus.CounterVec
 	cacheLookup *prometheus.CounterVec
+	quota       quotaMetrics
 }
 
 // New returns metrics on a registry of their own (never the global one),
@@ -66,6 +67,7 @@ func New() *Metrics {
 		}, []string{"model", "result"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.ttft, m.tokens, m.usageHist, m.fallbacks, m.cacheLookup)
+	m.quota = newQuotaMetrics(reg)
 	return m
 }
 
