@@ -15,6 +15,7 @@ import (
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/ratelimit"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -40,6 +41,13 @@ type Options struct {
 	// Cache remembers cached prompt prefixes and their TTLs; nil means an
 	// in-memory registry for this process (Redis shares it across replicas).
 	Cache promptcache.Registry
+	// Quotas limit requests, tokens and concurrency per principal and
+	// model (no rules: none). Match, Logger and Metrics default to the
+	// router's glob, logger and metrics.
+	Quotas ratelimit.Options
+	// QuotaOutputTokens is what a quota reserves for the answer of a
+	// request without maxTokens (default DefaultQuotaOutputTokens).
+	QuotaOutputTokens int
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
@@ -47,6 +55,7 @@ type Router struct {
 	opts   Options
 	routes []compiledRoute
 	cache  promptcache.Registry
+	quotas *ratelimit.Limiter
 }
 
 // New checks the options and returns a Router.
@@ -65,6 +74,11 @@ func New(opts Options) (*Router, error) {
 		r.cache = promptcache.NewMemory(promptcache.MemoryOptions{})
 	}
 	var errs []error
+	q, err := newQuotas(opts)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("router: quotas: %w", err))
+	}
+	r.quotas = q
 	if _, ok := opts.Backends[opts.Default]; !ok {
 		errs = append(errs, fmt.Errorf("router: default backend %q is not among the backends", opts.Default))
 	}
@@ -153,13 +167,25 @@ func noBackend(model string) error {
 
 // Converse answers a Converse call, moving down the route's fallbacks while
 // targets are throttled, unavailable or time out.
-func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
+func (r *Router) Converse(ctx context.Context, c *provider.Call) (out *wire.ConverseResponse, err error) {
 	start := time.Now()
 	p, err := r.prepare(c, false)
 	if err != nil {
 		r.opts.Metrics.Call("Converse", c.ModelID, "", outcome(err), time.Since(start), nil)
 		return nil, err
 	}
+	res, err := r.admit(ctx, c, p)
+	if err != nil {
+		r.opts.Metrics.Call("Converse", c.ModelID, "", outcome(err), time.Since(start), nil)
+		return nil, err
+	}
+	defer func() {
+		q := quotaTally{res: res, counter: r.opts.Tokens}
+		if out != nil {
+			q.usage = out.Usage
+		}
+		q.settle(ctx, err)
+	}()
 	last := noBackend(c.ModelID)
 	for i, t := range p.targets {
 		cc, err := attempt(c, t, i == 0)
@@ -194,12 +220,18 @@ func (r *Router) fellBack(ctx context.Context, c *provider.Call, t target, err e
 func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		start := time.Now()
+		q := quotaTally{counter: r.opts.Tokens}
+		var final error // how the call ended, for settling its quota
 		p, err := r.prepare(c, true)
+		if err == nil {
+			q.res, err = r.admit(ctx, c, p)
+		}
 		if err != nil {
 			r.opts.Metrics.Call("ConverseStream", c.ModelID, "", outcome(err), time.Since(start), nil)
 			yield(nil, err)
 			return
 		}
+		defer func() { q.settle(ctx, final) }()
 		last := noBackend(c.ModelID)
 		for i, t := range p.targets {
 			cc, err := attempt(c, t, i == 0)
@@ -226,6 +258,7 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 					ev.Metadata.Usage = r.account(ctx, cc, p, t, ev.Metadata.Usage)
 					u = usageOf(ev.Metadata.Usage)
 				}
+				q.see(ev)
 				if !yield(ev, err) || err != nil {
 					break
 				}
@@ -235,10 +268,12 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 					failure = ctx.Err()
 				}
 				r.opts.Metrics.Call("ConverseStream", c.ModelID, t.name, outcome(failure), time.Since(start), u)
+				final = failure
 				return
 			}
 		}
 		r.opts.Metrics.Call("ConverseStream", c.ModelID, "", outcome(last), time.Since(start), nil)
+		final = last
 		yield(nil, last)
 	}
 }
