@@ -305,7 +305,7 @@ func (l *Limiter) describe(r *Rule, req Request) string {
 	if r.Shared {
 		scope = "all principals matching " + r.Principal
 	}
-	return fmt.Sprintf("%q (%s, models %s, here %s)", r.Name, scope, r.Model, model)
+	return fmt.Sprintf("%q for %s and models %s (this call: %s)", r.Name, scope, r.Model, model)
 }
 
 func (l *Limiter) throttled(r *Rule, req Request, rs Reserve, d Decision) error {
