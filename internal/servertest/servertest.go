@@ -16,6 +16,7 @@ import (
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
+	"github.com/conversekit/converse/internal/ratelimit"
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/server"
 	"github.com/conversekit/converse/internal/tokens"
@@ -38,6 +39,8 @@ type Options struct {
 	Wrap func(server.Router) server.Router
 	// Cache is the prompt-cache registry (nil: in memory, per server).
 	Cache promptcache.Registry
+	// Quotas are the router's quota rules and store (none by default).
+	Quotas ratelimit.Options
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -113,7 +116,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if o.Default == "" {
 		o.Default = "builtin"
 	}
-	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: cat, Cache: o.Cache})
+	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: cat, Cache: o.Cache, Quotas: o.Quotas})
 	if err != nil {
 		return nil, err
 	}
