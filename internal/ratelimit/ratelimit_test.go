@@ -223,7 +223,11 @@ func stores(t *testing.T) map[string]storeMaker {
 	}
 }
 
-func redisClient(t *testing.T) *redis.Client {
+func redisClient(t *testing.T) *redis.Client { return benchRedis(t) }
+
+// benchRedis starts a redis-server for the test or benchmark and returns a
+// client for it.
+func benchRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	addr := redistest.Start(t)
 	c := redis.NewClient(&redis.Options{Addr: addr})
