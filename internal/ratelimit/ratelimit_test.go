@@ -439,3 +439,32 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 }
 
 func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// failingSettle admits everything and fails every settlement.
+type failingSettle struct{ Store }
+
+func (failingSettle) Settle(context.Context, Bucket, int64, string) error {
+	return errors.New("connection refused")
+}
+
+// A settlement the store cannot record is logged and counted; the call it
+// belongs to is already over, so nothing else happens.
+func TestSettleFailureCounted(t *testing.T) {
+	met := metrics.New()
+	var log strings.Builder
+	l, err := New(Options{
+		Rules: []Rule{{Name: "c", Concurrent: 1}}, Store: failingSettle{NewMemory(MemoryOptions{})},
+		Metrics: met, Logger: slogTo(&log),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Admit(t.Context(), Request{Principal: "a", Models: []string{claude}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Settle(t.Context(), 0)
+	if !strings.Contains(scrape(t, met), `converse_redis_errors_total{component="ratelimit",op="settle"} 1`) || !strings.Contains(log.String(), "quota settlement failed") {
+		t.Errorf("settlement failure not counted and logged: %s", log.String())
+	}
+}
