@@ -232,7 +232,7 @@ func (r *Reservation) LimitsTokens() bool {
 	return r != nil && r.bucket.Limits.TokensPerMinute > 0
 }
 
-// Rule returns the rule that admitted the call.
+// rule returns the first rule matching the call's principal and model, or nil.
 func (l *Limiter) rule(req Request) *Rule {
 	for i := range l.opts.Rules {
 		r := &l.opts.Rules[i]
