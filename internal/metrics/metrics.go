@@ -143,6 +143,7 @@ type Metrics struct {
 	duration, ttft, tpot, usage    *prometheus.HistogramVec
 	overhead                       *prometheus.HistogramVec
 	tokens, fallbacks, cacheLookup *prometheus.CounterVec
+	quota                          quotaMetrics
 }
 
 func histogram(in instrument) *prometheus.HistogramVec {
@@ -170,6 +171,7 @@ func New() *Metrics {
 		cacheLookup: counter(cacheLookups),
 	}
 	reg.MustRegister(m.duration, m.ttft, m.tpot, m.usage, m.overhead, m.tokens, m.fallbacks, m.cacheLookup)
+	m.quota = newQuotaMetrics(reg)
 	return m
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/ratelimit"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -44,6 +45,13 @@ type Options struct {
 	// Cache remembers cached prompt prefixes and their TTLs; nil means an
 	// in-memory registry for this process (Redis shares it across replicas).
 	Cache promptcache.Registry
+	// Quotas limit requests, tokens and concurrency per principal and
+	// model (no rules: none). Match, Logger and Metrics default to the
+	// router's glob, logger and metrics.
+	Quotas ratelimit.Options
+	// QuotaOutputTokens is what a quota reserves for the answer of a
+	// request without maxTokens (default DefaultQuotaOutputTokens).
+	QuotaOutputTokens int
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
@@ -51,6 +59,7 @@ type Router struct {
 	opts   Options
 	routes []compiledRoute
 	cache  promptcache.Registry
+	quotas *ratelimit.Limiter
 }
 
 // New checks the options and returns a Router.
@@ -69,6 +78,11 @@ func New(opts Options) (*Router, error) {
 		r.cache = promptcache.NewMemory(promptcache.MemoryOptions{})
 	}
 	var errs []error
+	q, err := newQuotas(opts)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("router: quotas: %w", err))
+	}
+	r.quotas = q
 	if _, ok := opts.Backends[opts.Default]; !ok {
 		errs = append(errs, fmt.Errorf("router: default backend %q is not among the backends", opts.Default))
 	}
@@ -157,7 +171,7 @@ func noBackend(model string) error {
 
 // Converse answers a Converse call, moving down the route's fallbacks while
 // targets are throttled, unavailable or time out.
-func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
+func (r *Router) Converse(ctx context.Context, c *provider.Call) (out *wire.ConverseResponse, err error) {
 	rec := r.begin("Converse", c)
 	p, err := r.prepare(c, false)
 	rec.call.Model = p.label
@@ -165,6 +179,18 @@ func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.Converse
 		rec.done(err, nil)
 		return nil, err
 	}
+	res, err := r.admit(ctx, c, p)
+	if err != nil {
+		rec.done(err, nil)
+		return nil, err
+	}
+	defer func() {
+		q := quotaTally{res: res, counter: r.opts.Tokens}
+		if out != nil {
+			q.usage = out.Usage
+		}
+		q.settle(ctx, err)
+	}()
 	last := noBackend(c.ModelID)
 	for i, t := range p.targets {
 		cc, err := attempt(c, t, i == 0)
@@ -202,13 +228,19 @@ func (r *Router) fellBack(ctx context.Context, c *provider.Call, p plan, t targe
 func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		rec := r.begin("ConverseStream", c)
+		q := quotaTally{counter: r.opts.Tokens}
+		var final error // how the call ended, for settling its quota
 		p, err := r.prepare(c, true)
 		rec.call.Model = p.label
+		if err == nil {
+			q.res, err = r.admit(ctx, c, p)
+		}
 		if err != nil {
 			rec.done(err, nil)
 			yield(nil, err)
 			return
 		}
+		defer func() { q.settle(ctx, final) }()
 		last := noBackend(c.ModelID)
 		for i, t := range p.targets {
 			cc, err := attempt(c, t, i == 0)
@@ -236,6 +268,7 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 					ev.Metadata.Usage = r.account(ctx, cc, p, t, ev.Metadata.Usage)
 					u = usageOf(ev.Metadata.Usage)
 				}
+				q.see(ev)
 				return !yield(ev, err) || err != nil
 			}
 			// The backend's time is what passes between handing us one
@@ -255,10 +288,12 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 					failure = ctx.Err()
 				}
 				rec.done(failure, u)
+				final = failure
 				return
 			}
 		}
 		rec.done(last, nil)
+		final = last
 		yield(nil, last)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
+	"github.com/conversekit/converse/internal/ratelimit"
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/server"
 	"github.com/conversekit/converse/internal/tokens"
@@ -43,6 +44,8 @@ type Options struct {
 	Cache promptcache.Registry
 	// Metrics, when set, records what the router sees (scrape its Handler).
 	Metrics *metrics.Metrics
+	// Quotas are the router's quota rules and store (none by default).
+	Quotas ratelimit.Options
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -120,7 +123,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	}
 	rt, err := router.New(router.Options{
 		Backends: backends, Default: o.Default, Routes: o.Routes, Aliases: o.Aliases,
-		Tokens: tok, Catalog: cat, Cache: o.Cache, Metrics: o.Metrics,
+		Tokens: tok, Catalog: cat, Cache: o.Cache, Metrics: o.Metrics, Quotas: o.Quotas,
 		ProviderNames: map[string]string{"builtin": "converse"},
 	})
 	if err != nil {
