@@ -10,6 +10,7 @@ FUZZ := \
 	./internal/eventstream:FuzzRead \
 	./internal/wire:FuzzValidate \
 	./internal/auth:FuzzParseAuthorization \
+	./internal/glob:FuzzMatch \
 	./internal/sse:FuzzRead \
 	./internal/media:FuzzSniff \
 	./internal/tokens:FuzzText \

@@ -39,10 +39,12 @@ var rules = []rule{
 	{pkg: "internal/...", deny: []string{"internal/config/..."}, why: "config produces plain structs that main copies into Options; no internal package imports it"},
 	{pkg: "...", deny: testHelpers, why: "test helpers are for _test.go files only"},
 	{pkg: "internal/promptcache", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/catalog/..."}, why: "prompt caching is a library the router uses; it learns model limits through its Request"},
+	{pkg: "internal/ratelimit", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/catalog/..."}, why: "quotas are a library the router uses; it learns principals, models and token counts through its Request"},
 	{pkg: "internal/metrics", deny: []string{"internal/..."}, why: "metrics names and the registry depend on nothing of ours"},
 	{pkg: "internal/catalog", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "the catalogue is data below its users"},
 	{pkg: "internal/media", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "media checks sit below their users"},
 	{pkg: "internal/sse", deny: []string{"internal/..."}, why: "the SSE reader is a codec with no dependencies of ours"},
+	{pkg: "internal/glob", stdOnly: true, why: "the pattern dialect is shared by auth, routes and scripts and depends on nothing"},
 	{pkg: "internal/telemetry/...", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "tracing setup and GenAI attributes sit below the server and router that use them"},
 }
 

@@ -198,7 +198,7 @@ func TestOTLPGRPCFromOptions(t *testing.T) {
 	clearEnv(t)
 	addr, got := grpcCollector(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf") // overridden
-	t.Setenv("OTEL_SERVICE_NAME", "from-env")                 // overridden
+	t.Setenv("OTEL_SERVICE_NAME", "from-env")                // overridden
 	on := true
 	tel, err := telemetry.New(t.Context(), telemetry.Options{
 		Enabled: &on, Protocol: telemetry.ProtocolGRPC, Endpoint: "http://" + addr, ServiceName: "from-yaml",
