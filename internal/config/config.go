@@ -7,9 +7,11 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"regexp"
 	"time"
@@ -39,8 +41,68 @@ type Config struct {
 	// (default "builtin").
 	Default string `yaml:"default"`
 	// Redis, when set, holds state that replicas share (the prompt-cache
-	// registry); without it state lives in this process.
+	// registry, quota counters); without it state lives in this process.
 	Redis Redis `yaml:"redis"`
+	// Quotas limit requests, tokens and concurrency per principal and
+	// model; shared by replicas through Redis when it is configured.
+	Quotas Quotas `yaml:"quotas"`
+	// Telemetry exports OpenTelemetry traces over OTLP; the standard
+	// OTEL_* environment variables fill in what it leaves empty.
+	Telemetry Telemetry `yaml:"telemetry"`
+}
+
+// Quota store failure policies.
+const (
+	FailOpen   = "fail_open"
+	FailClosed = "fail_closed"
+)
+
+// Quotas are the quota rules and how they are kept.
+type Quotas struct {
+	// OnRedisError decides calls when Redis cannot be reached: fail_open
+	// admits them uncounted, fail_closed refuses them (the default).
+	OnRedisError string `yaml:"on_redis_error"`
+	// DefaultOutputTokens is reserved for the answer of a request without
+	// maxTokens, capped by the model's maximum output (default 4096).
+	DefaultOutputTokens int `yaml:"default_output_tokens"`
+	// Lease is how long a concurrency slot held by a replica that died
+	// stays taken in Redis (default 10m); longer than the longest call.
+	Lease time.Duration `yaml:"lease"`
+	// Rules: the first whose principal and model match decides.
+	Rules []QuotaRule `yaml:"rules"`
+}
+
+// QuotaRule is one quota; zero limits are unlimited.
+type QuotaRule struct {
+	// Name appears in messages, metrics and Redis keys (default
+	// "<principal> <model>").
+	Name string `yaml:"name"`
+	// Principal and Model are exact names or globs (default "*").
+	Principal string `yaml:"principal"`
+	Model     string `yaml:"model"`
+	// Shared: every matching principal draws on one allowance (default:
+	// each principal has its own).
+	Shared            bool  `yaml:"shared"`
+	RequestsPerMinute int64 `yaml:"requests_per_minute"`
+	TokensPerMinute   int64 `yaml:"tokens_per_minute"`
+	// Concurrent bounds requests in flight at once.
+	Concurrent int64 `yaml:"concurrent"`
+}
+
+// Telemetry configures OpenTelemetry tracing (docs/config.md). Every
+// empty field leaves the choice to the OTEL_* environment variables.
+type Telemetry struct {
+	// Enabled turns tracing on or off; unset, OTEL_TRACES_EXPORTER=otlp
+	// turns it on. OTEL_SDK_DISABLED=true wins over both.
+	Enabled *bool `yaml:"enabled"`
+	// Protocol is grpc or http/protobuf.
+	Protocol string `yaml:"protocol"`
+	// Endpoint is the collector's base URL (http:// means no TLS).
+	Endpoint string `yaml:"endpoint"`
+	// SampleRatio is the fraction of new traces sampled, 0 to 1.
+	SampleRatio *float64 `yaml:"sample_ratio"`
+	// ServiceName is the service.name resource attribute.
+	ServiceName string `yaml:"service_name"`
 }
 
 // Redis locates the shared Redis.
@@ -212,6 +274,8 @@ func (c *Config) check() error {
 		}
 	}
 	errs = append(errs, c.checkRouting()...)
+	errs = append(errs, c.checkQuotas()...)
+	errs = append(errs, c.Telemetry.check()...)
 	if b := c.Builtin; b.TokensPerSecond != nil && *b.TokensPerSecond < 0 {
 		errs = append(errs, errors.New("builtin.tokens_per_second must not be negative"))
 	}
@@ -265,6 +329,56 @@ func (c *Config) checkRouting() []error {
 				errs = append(errs, fmt.Errorf("routes[%d].fallbacks[%d]: backend %q is not defined", i, j, f.Backend))
 			}
 		}
+	}
+	return errs
+}
+
+func (c *Config) checkQuotas() []error {
+	var errs []error
+	q := c.Quotas
+	switch q.OnRedisError {
+	case "", FailOpen, FailClosed:
+	default:
+		errs = append(errs, fmt.Errorf("quotas.on_redis_error: %q is not fail_open or fail_closed", q.OnRedisError))
+	}
+	if q.DefaultOutputTokens < 0 || q.Lease < 0 {
+		errs = append(errs, errors.New("quotas.default_output_tokens and quotas.lease must not be negative"))
+	}
+	names := map[string]int{}
+	for i, r := range q.Rules {
+		name := r.Name
+		if name == "" {
+			name = cmp.Or(r.Principal, "*") + " " + cmp.Or(r.Model, "*")
+		}
+		where := fmt.Sprintf("quotas.rules[%d] (%s)", i, name)
+		if j, ok := names[name]; ok {
+			errs = append(errs, fmt.Errorf("%s: rules[%d] has the same name; give one a different name (they would share counters)", where, j))
+		}
+		names[name] = i
+		switch {
+		case r.RequestsPerMinute < 0 || r.TokensPerMinute < 0 || r.Concurrent < 0:
+			errs = append(errs, fmt.Errorf("%s: limits must not be negative", where))
+		case r.RequestsPerMinute == 0 && r.TokensPerMinute == 0 && r.Concurrent == 0:
+			errs = append(errs, fmt.Errorf("%s: set requests_per_minute, tokens_per_minute or concurrent", where))
+		}
+	}
+	return errs
+}
+
+func (t Telemetry) check() []error {
+	var errs []error
+	switch t.Protocol {
+	case "", "grpc", "http/protobuf":
+	default:
+		errs = append(errs, fmt.Errorf("telemetry.protocol %q is not one of grpc, http/protobuf", t.Protocol))
+	}
+	if t.Endpoint != "" {
+		if u, err := url.Parse(t.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("telemetry.endpoint %q is not an http:// or https:// URL such as http://collector:4318", t.Endpoint))
+		}
+	}
+	if r := t.SampleRatio; r != nil && (*r < 0 || *r > 1) {
+		errs = append(errs, fmt.Errorf("telemetry.sample_ratio %v is not between 0 and 1", *r))
 	}
 	return errs
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -49,17 +51,15 @@ func statusOf(err error) int {
 // of its exception, X-Amzn-ErrorType with the suffix the real service sends,
 // and a JSON body with __type and message, which every SDK understands.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if werr := writeException(w, statusOf(err), exceptionOf(err)); werr != nil {
+	ex := exceptionOf(err)
+	w.Header().Set("X-Amzn-ErrorType", ex.Type+errorTypeSuffix)
+	setRetryAfter(w.Header(), ex.RetryAfter)
+	if werr := writeJSON(w, statusOf(err), exceptionBody(ex)); werr != nil {
 		s.opts.Logger.WarnContext(r.Context(), "write error response", "cause", werr.Error())
 	}
 }
 
 const errorTypeSuffix = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
-
-func writeException(w http.ResponseWriter, status int, ex *wire.Exception) error {
-	w.Header().Set("X-Amzn-ErrorType", ex.Type+errorTypeSuffix)
-	return writeJSON(w, status, exceptionBody(ex))
-}
 
 // exceptionBody is the JSON error body: __type beside the exception's
 // members.
@@ -68,6 +68,18 @@ func exceptionBody(ex *wire.Exception) any {
 		Type string `json:"__type"`
 		*wire.Exception
 	}{ex.Type, ex}
+}
+
+// setRetryAfter tells a throttled client when to retry, rounded up: the
+// standard Retry-After in seconds and x-amz-retry-after in milliseconds,
+// which the AWS SDKs' standard retryers (JavaScript; Go with the 2026
+// retry behaviour) use as the least delay before the next attempt.
+func setRetryAfter(h http.Header, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	h.Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+	h.Set("x-amz-retry-after", strconv.FormatInt(int64((d+time.Millisecond-1)/time.Millisecond), 10))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {

@@ -25,6 +25,10 @@ import (
 
 // Router is what the server needs from internal/router.
 type Router interface {
+	// ModelForms lists the forms of the model a model ID is served as
+	// (after aliases: as sent, an ARN's resource, the base ID), which a
+	// principal's patterns are matched against.
+	ModelForms(modelID string) []string
 	Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error)
 	ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error]
 	CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (*wire.CountTokensResponse, error)
@@ -66,6 +70,8 @@ type Options struct {
 	// before it is refused with ThrottlingException (DefaultBodyBudgetWait
 	// when 0).
 	BodyBudgetWait time.Duration
+	// Tracing makes a span of each request (trace.go); zero: none.
+	Tracing Tracing
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -121,7 +127,7 @@ func New(opts Options) (*Server, error) {
 		{"converse-stream", "ConverseStream", s.converseStream},
 		{"count-tokens", "CountTokens", s.countTokens},
 	} {
-		h := s.operation(op.name, op.h)
+		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.ops[op.suffix] = h
 	}
@@ -195,6 +201,7 @@ type request struct {
 	modelID   string
 	body      []byte
 	principal *auth.Principal
+	received  time.Time // body read and caller checked
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, req *request) error
@@ -244,11 +251,13 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 	if err != nil {
 		return err
 	}
+	// Access is decided on the model that will be served, before any
+	// backend call or token count.
 	modelID := r.PathValue("modelId")
-	if err := id.Principal.Authorize(modelID); err != nil {
+	if err := id.Principal.Authorize(modelID, s.opts.Router.ModelForms(modelID)); err != nil {
 		return err
 	}
-	return h(w, r, &request{modelID: modelID, body: body, principal: id.Principal})
+	return h(w, r, &request{modelID: modelID, body: body, principal: id.Principal, received: time.Now()})
 }
 
 // dropUnreadBody marks an HTTP/1.x response to a request whose body was not
@@ -273,7 +282,7 @@ func (s *Server) validate(in *wire.ConverseRequest, stream bool) error {
 
 func (s *Server) call(req *request, decoded *wire.ConverseRequest) *provider.Call {
 	decoded.ModelID = req.modelID
-	return &provider.Call{ModelID: req.modelID, Request: decoded, Raw: req.body, Principal: req.principal.Name}
+	return &provider.Call{ModelID: req.modelID, Request: decoded, Raw: req.body, Principal: req.principal.Name, Received: req.received}
 }
 
 func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) error {
