@@ -34,7 +34,7 @@ func HTTPServer(h http.Handler, tlsConfig *tls.Config) *http.Server {
 		// OPTIONS * reaches the handler (an unknown operation, typed)
 		// instead of net/http's bare 200.
 		DisableGeneralOptionsHandler: true,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:                  2 * time.Minute,
 	}
 }
 
