@@ -16,8 +16,9 @@ import (
 // (X-Amzn-ErrorType and a JSON message) instead of plain text: 431 for
 // headers over the server's MaxHeaderBytes, 400 for a malformed request (a
 // duplicate Host, a control character in a header, a bad request line),
-// 501 for an unknown transfer coding, 505 for an unknown HTTP version, and
-// the 400 to plain HTTP sent to an HTTPS port. Put it under the server:
+// 501 for an unknown transfer coding, 505 for an unknown HTTP version, 417
+// for an Expect other than 100-continue, and the 400 to plain HTTP sent to
+// an HTTPS port. Put it under the server:
 // srv.Serve(server.Listener(ln)).
 //
 // It works on HTTP/1.x in cleartext. Over TLS those responses are written
@@ -69,6 +70,12 @@ func reshape(b []byte) ([]byte, bool) {
 			"This port speaks HTTPS: call it with an https:// endpoint."), true
 	}
 	line, rest, ok := bytes.Cut(b, []byte("\r\n"))
+	if ok && string(line) == "HTTP/1.1 417 Expectation Failed" {
+		// Written through a response writer, with headers of its own; no
+		// handler here answers 417.
+		return shapedResponse("HTTP/1.1", http.StatusExpectationFailed,
+			"The request's Expect header is not supported: send Expect: 100-continue or none."), true
+	}
 	if !ok || !bytes.HasPrefix(rest, errorHeaders[2:]) || len(line) < len("HTTP/1.1 400") {
 		return nil, false
 	}

@@ -36,6 +36,7 @@ func TestEveryRefusalIsTyped(t *testing.T) {
 		{"NUL in a header", "POST /model/m/converse HTTP/1.1\r\nX-Bad: a\x00b\r\n" + good, 400, wire.ValidationException, "not valid HTTP/1.1"},
 		{"bad request line", "POST /model/m/converse\r\nHost: x\r\n\r\n", 400, wire.ValidationException, "not valid HTTP/1.1"},
 		{"unknown transfer coding", "POST /model/m/converse HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, wire.ValidationException, "Transfer-Encoding is not supported"},
+		{"unknown expectation", "POST /model/m/converse HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\n{}", 417, wire.ValidationException, "Expect header is not supported"},
 		{"unknown HTTP version", "POST /model/m/converse HTTP/3.7\r\n" + good, 505, wire.ValidationException, "not valid HTTP/1.1: unsupported protocol version"},
 		{"unsigned body over the limit", fmt.Sprintf("POST /model/m/converse HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", 2<<20), 403, wire.AccessDeniedException, "Authorization header is missing"},
 	} {
