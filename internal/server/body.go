@@ -105,11 +105,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 	// before answering, which must not wait on a stalled client. It is set
 	// after any wait for the budget, which is not the client's time.
 	rc := http.NewResponseController(w)
-	readErr := func(err error) error {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return tooLarge(limit)
-		}
+	readErr := func(error) error {
 		return wire.Errorf(wire.SerializationException, "The request body could not be read completely.")
 	}
 
@@ -126,10 +122,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 		return body, release, nil
 	}
 
-	// Unknown length: grow the buffer by doubling, reserving each new
-	// capacity before allocating it.
-	src := http.MaxBytesReader(w, r.Body, limit)
-	c := min(int64(firstChunk), limit+1)
+	// Unknown length: grow the buffer by doubling up to the limit,
+	// reserving each new capacity before allocating it.
+	c := min(int64(firstChunk), limit)
 	if err := grow(c); err != nil {
 		return nil, release, err
 	}
@@ -137,13 +132,25 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 	body = make([]byte, 0, c)
 	for {
 		if len(body) == cap(body) {
-			next := min(2*int64(cap(body)), limit+1)
+			if int64(cap(body)) == limit {
+				// Full: one more byte means too large.
+				var one [1]byte
+				n, err := io.ReadFull(r.Body, one[:])
+				if n > 0 {
+					return nil, release, tooLarge(limit)
+				}
+				if !errors.Is(err, io.EOF) {
+					return nil, release, readErr(err)
+				}
+				break
+			}
+			next := min(2*int64(cap(body)), limit)
 			if err := grow(next - int64(cap(body))); err != nil {
 				return nil, release, err
 			}
 			body = append(make([]byte, 0, next), body...)
 		}
-		n, err := src.Read(body[len(body):cap(body)])
+		n, err := r.Body.Read(body[len(body):cap(body)])
 		body = body[:len(body)+n]
 		if errors.Is(err, io.EOF) {
 			break

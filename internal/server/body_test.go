@@ -307,16 +307,23 @@ func TestBodyTooLarge(t *testing.T) {
 }
 
 // A chunked body within the limit is read (unknown length, budget taken
-// as the buffer grows).
+// as the buffer grows), up to exactly the limit with a budget of exactly
+// the limit.
 func TestChunkedBodyRead(t *testing.T) {
-	addr := serveHandler(t, newServer(t, server.Options{Auth: auth.Open{}, MaxBodyBytes: 1 << 20, MaxInflightBodyBytes: 1 << 20}))
-	body := `{"messages":[{"role":"user","content":[{"text":"` + strings.Repeat("b", 300<<10) + `"}]}],"inferenceConfig":{"maxTokens":0}}`
-	got := exchange(t, addr, "POST /model/m/converse HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"+
-		fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body))
-	// The whole body was read and decoded: validation speaks about its
-	// content, not its transport.
-	if got.status != http.StatusBadRequest || got.errType != wire.ValidationException || !strings.Contains(got.message, "maxTokens") {
-		t.Errorf("got %d %s %q, want the validation error about maxTokens", got.status, got.errType, got.rawErr)
+	const limit = 1 << 20
+	addr := serveHandler(t, newServer(t, server.Options{Auth: auth.Open{}, MaxBodyBytes: limit, MaxInflightBodyBytes: limit, BodyBudgetWait: time.Hour}))
+	for _, size := range []int{300 << 10, limit} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			const pre, post = `{"messages":[{"role":"user","content":[{"text":"`, `"}]}],"inferenceConfig":{"maxTokens":0}}`
+			body := pre + strings.Repeat("b", size-len(pre)-len(post)) + post
+			got := exchange(t, addr, "POST /model/m/converse HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"+
+				fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body))
+			// The whole body was read and decoded: validation speaks about
+			// its content, not its transport.
+			if got.status != http.StatusBadRequest || got.errType != wire.ValidationException || !strings.Contains(got.message, "maxTokens") {
+				t.Errorf("got %d %s %q, want the validation error about maxTokens", got.status, got.errType, got.rawErr)
+			}
+		})
 	}
 }
 
