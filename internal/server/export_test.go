@@ -1,0 +1,13 @@
+package server
+
+import (
+	"context"
+	"net"
+	"net/http"
+)
+
+// ServeGrace is Serve with a grace period that ends when the test cancels
+// grace, so shutdown tests order events with channels instead of clocks.
+func ServeGrace(ctx context.Context, srv *http.Server, ln net.Listener, grace context.Context) error {
+	return serve(ctx, srv, ln, func() (context.Context, context.CancelFunc) { return grace, func() {} })
+}
