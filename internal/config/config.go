@@ -30,7 +30,7 @@ type Config struct {
 	// StreamWriteTimeout bounds writing one event-stream frame to a client
 	// (default 1m; the -stream-write-timeout flag wins).
 	StreamWriteTimeout time.Duration `yaml:"stream_write_timeout"`
-	Auth   Auth   `yaml:"auth"`
+	Auth               Auth          `yaml:"auth"`
 	// Builtin paces the built-in model.
 	Builtin Builtin `yaml:"builtin"`
 	// Script is a file of scripted rules for the built-in model
