@@ -21,6 +21,7 @@ import (
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/sdktest"
 	"github.com/conversekit/converse/internal/server"
+	"github.com/conversekit/converse/internal/servertest"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -29,10 +30,10 @@ import (
 // then reports the context and stops, with an error or quietly, as
 // providers do). Converse waits for its context.
 type held struct {
-	server.Router
-	release map[string]chan struct{} // by prompt
-	ended   chan error               // context.Cause of each call ended by its context
-	unary   chan struct{}            // a Converse call arrived
+	servertest.Failing                          // ModelForms, CountTokens
+	release            map[string]chan struct{} // by prompt
+	ended              chan error               // context.Cause of each call ended by its context
+	unary              chan struct{}            // a Converse call arrived
 }
 
 func promptOf(c *provider.Call) string {

@@ -25,6 +25,7 @@ import (
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/sdktest"
 	"github.com/conversekit/converse/internal/server"
+	"github.com/conversekit/converse/internal/servertest"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -33,9 +34,9 @@ import (
 // socket buffers of a client that does not read fill within a few hundred
 // frames.
 type flood struct {
-	server.Router
-	ended  chan error // ctx.Err() when the stream stopped
-	frames chan struct{}
+	servertest.Failing            // ModelForms, CountTokens
+	ended              chan error // ctx.Err() when the stream stopped
+	frames             chan struct{}
 }
 
 var floodText = strings.Repeat("flood ", 16<<10/6)
@@ -193,8 +194,8 @@ func TestStalledReaderEndsStream(t *testing.T) {
 
 // pausing streams one delta, stays silent for pause, then finishes.
 type pausing struct {
-	server.Router
-	pause time.Duration
+	servertest.Failing // ModelForms, CountTokens
+	pause              time.Duration
 }
 
 func (p pausing) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
