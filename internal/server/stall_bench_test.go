@@ -18,8 +18,9 @@ import (
 // reports what the process holds while they are stalled — what a server
 // without a stream write deadline held for ever — and after the deadline
 // (10 s here) has ended them. Client and server share the process; the
-// clients are bare connections with nothing on the heap. tcp-kB is the
-// kernel's TCP buffer memory of this network namespace (both ends).
+// clients are bare connections with nothing on the heap. queued-MB is what
+// the kernel holds in the send and receive queues of the connections to
+// the server's port (both ends, from /proc/net/tcp; 0 elsewhere).
 //
 // go test -run '^$' -bench StalledReaders -benchtime 1x ./internal/server
 func BenchmarkStalledReaders(b *testing.B) {
@@ -28,7 +29,8 @@ func BenchmarkStalledReaders(b *testing.B) {
 		ended := make(chan error, n)
 		frames := make(chan struct{}, 1)
 		addr, handled := stallServer(b, flood{ended: ended, frames: frames}, 10*time.Second, io.Discard)
-		before := measure()
+		_, port, _ := net.SplitHostPort(addr)
+		before := measure(port)
 		req := fmt.Sprintf("POST /model/%s/converse-stream HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 			haiku, addr, len(streamBody), streamBody)
 		conns := make([]net.Conn, 0, n)
@@ -50,12 +52,12 @@ func BenchmarkStalledReaders(b *testing.B) {
 				quiet = true
 			}
 		}
-		stalled := measure()
+		stalled := measure(port)
 		for range n {
 			<-ended
 			<-handled
 		}
-		after := measure()
+		after := measure(port)
 		for _, c := range conns {
 			c.Close()
 		}
@@ -65,41 +67,56 @@ func BenchmarkStalledReaders(b *testing.B) {
 }
 
 type usage struct {
-	heap, rss, tcp int64 // bytes
-	goroutines     int
+	heap, rss, queued int64 // bytes
+	goroutines        int
 }
 
-func measure() usage {
+func measure(port string) usage {
 	runtime.GC()
 	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	u := usage{heap: int64(ms.HeapInuse), goroutines: runtime.NumGoroutine()}
-	u.rss = procField("/proc/self/status", "VmRSS:", 1) << 10
-	u.tcp = procField("/proc/net/sockstat", "TCP:", 10) * int64(os.Getpagesize())
+	if f, err := os.Open("/proc/self/status"); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if kb, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+				v, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(kb, "kB")), 10, 64)
+				u.rss = v << 10
+			}
+		}
+	}
+	u.queued = tcpQueued(port)
 	return u
 }
 
-// procField returns the i-th field of the line starting with prefix, or 0.
-func procField(path, prefix string, i int) int64 {
-	f, err := os.Open(path)
+// tcpQueued sums the send and receive queues of the IPv4 TCP sockets whose
+// local or remote port is port (decimal), from /proc/net/tcp.
+func tcpQueued(port string) int64 {
+	p, _ := strconv.Atoi(port)
+	hexPort := fmt.Sprintf(":%04X", p)
+	b, err := os.ReadFile("/proc/net/tcp")
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if fields := strings.Fields(sc.Text()); len(fields) > i && fields[0] == prefix {
-			v, _ := strconv.ParseInt(fields[i], 10, 64)
-			return v
+	var total int64
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 5 || !strings.HasSuffix(f[1], hexPort) && !strings.HasSuffix(f[2], hexPort) {
+			continue
 		}
+		tx, rx, _ := strings.Cut(f[4], ":")
+		t, _ := strconv.ParseInt(tx, 16, 64)
+		r, _ := strconv.ParseInt(rx, 16, 64)
+		total += t + r
 	}
-	return 0
+	return total
 }
 
 func (u usage) report(b *testing.B, phase string, base usage) {
 	b.ReportMetric(float64(u.heap-base.heap)/(1<<20), phase+"-heap-MB")
 	b.ReportMetric(float64(u.rss-base.rss)/(1<<20), phase+"-rss-MB")
-	b.ReportMetric(float64(u.tcp-base.tcp)/(1<<20), phase+"-tcp-MB")
+	b.ReportMetric(float64(u.queued-base.queued)/(1<<20), phase+"-queued-MB")
 	b.ReportMetric(float64(u.goroutines-base.goroutines), phase+"-goroutines")
 }
