@@ -30,7 +30,6 @@ func openStreams(t *testing.T, endpoint string, n int) <-chan streamEnd {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	client := sdktest.Client(t, endpoint, sdktest.Options{HTTPClient: &http.Client{Transport: tr}})
 	var running sync.WaitGroup
 	running.Add(n)
 	ends := make(chan streamEnd, n)
@@ -38,6 +37,9 @@ func openStreams(t *testing.T, endpoint string, n int) <-chan streamEnd {
 		go func() {
 			var end streamEnd
 			defer func() { ends <- end }()
+			// A client per stream: the SDK's event-stream decoder belongs to
+			// a client and races when streams share it (smithy-go v1.28.8).
+			client := sdktest.Client(t, endpoint, sdktest.Options{HTTPClient: &http.Client{Transport: tr}})
 			out, err := client.ConverseStream(context.Background(), &bedrockruntime.ConverseStreamInput{
 				ModelId:  aws.String("anthropic.claude-3-haiku-20240307-v1:0"),
 				Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Tell me about the history of computing in 2000 words"}}}},

@@ -66,12 +66,12 @@ const windDown = 10 * time.Second
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration) error {
 	return serve(ctx, srv, ln, func() (context.Context, context.CancelFunc) {
 		return context.WithTimeout(context.Background(), grace)
-	})
+	}, windDown)
 }
 
 // serve is Serve with the grace period as a context, started when the
 // shutdown begins, so tests decide when it ends.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, startGrace func() (context.Context, context.CancelFunc)) error {
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, startGrace func() (context.Context, context.CancelFunc), windDown time.Duration) error {
 	if srv.BaseContext != nil {
 		return errors.New("server: Serve sets srv.BaseContext itself; leave it nil")
 	}

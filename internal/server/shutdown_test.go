@@ -150,12 +150,16 @@ func testShutdown(t *testing.T, proto func(*http.Protocols)) {
 	grace, endGrace := context.WithCancel(context.Background())
 	defer endGrace()
 	served := make(chan error, 1)
-	go func() { served <- server.ServeGrace(ctx, hs, ln, grace) }()
+	go func() { served <- server.ServeGrace(ctx, hs, ln, grace, time.Minute) }()
 
 	tr := &http.Transport{Protocols: new(http.Protocols)}
 	proto(tr.Protocols)
 	defer tr.CloseIdleConnections()
-	client := sdktest.Client(t, "http://"+ln.Addr().String(), sdktest.Options{HTTPClient: &http.Client{Transport: tr}})
+	// One SDK client per stream: the SDK's event-stream decoder belongs to
+	// a client and races when streams share it (smithy-go v1.28.8).
+	newClient := func() *bedrockruntime.Client {
+		return sdktest.Client(t, "http://"+ln.Addr().String(), sdktest.Options{HTTPClient: &http.Client{Transport: tr}})
+	}
 
 	// Every stream is running (its first delta arrived) before the
 	// shutdown begins.
@@ -166,7 +170,7 @@ func testShutdown(t *testing.T, proto func(*http.Protocols)) {
 		go func() {
 			r := streamResult{prompt: prompt}
 			defer func() { results <- r }()
-			out, err := client.ConverseStream(context.Background(), &bedrockruntime.ConverseStreamInput{
+			out, err := newClient().ConverseStream(context.Background(), &bedrockruntime.ConverseStreamInput{
 				ModelId: aws.String(haiku), Messages: []types.Message{userText(prompt)},
 			})
 			if err != nil {
@@ -195,7 +199,7 @@ func testShutdown(t *testing.T, proto func(*http.Protocols)) {
 	waitOrFail(t, "streams to start", running.Wait)
 	unary := make(chan error, 1)
 	go func() {
-		_, err := client.Converse(context.Background(), &bedrockruntime.ConverseInput{
+		_, err := newClient().Converse(context.Background(), &bedrockruntime.ConverseInput{
 			ModelId: aws.String(haiku), Messages: []types.Message{userText("unary")},
 		})
 		unary <- err
@@ -252,6 +256,73 @@ func testShutdown(t *testing.T, proto func(*http.Protocols)) {
 	if err := receive(t, "return from Serve", served); err != nil {
 		t.Errorf("Serve: %v, want nil after a shutdown", err)
 	}
+}
+
+// stuck streams one event, then waits for the test whatever its context
+// says: a provider that ignores cancellation.
+type stuck struct {
+	servertest.Failing // ModelForms, CountTokens
+	started, unblock   chan struct{}
+}
+
+func (s stuck) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
+	return func(yield func(*wire.StreamEvent, error) bool) {
+		if !yield(&wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}}, nil) {
+			return
+		}
+		close(s.started)
+		<-s.unblock
+	}
+}
+
+// A request that does not end when the grace is over (its provider ignores
+// cancellation) cannot hold the shutdown: after the wind-down its
+// connection is closed, the client sees an error, not a complete answer,
+// and Serve returns nil.
+func TestShutdownClosesStuckRequests(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	router := stuck{started: make(chan struct{}), unblock: make(chan struct{})}
+	val, err := wire.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Options{Router: router, Validator: val, Auth: auth.Open{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, beginShutdown := context.WithCancel(context.Background())
+	defer beginShutdown()
+	grace, endGrace := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- server.ServeGrace(ctx, server.HTTPServer(srv, nil), ln, grace, time.Millisecond) }()
+
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := sdktest.Client(t, "http://"+ln.Addr().String(), sdktest.Options{HTTPClient: &http.Client{Transport: tr}})
+	out, err := client.ConverseStream(t.Context(), &bedrockruntime.ConverseStreamInput{
+		ModelId: aws.String(haiku), Messages: []types.Message{userText("hello")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	receive(t, "stream start", router.started)
+	beginShutdown()
+	endGrace()
+	if err := receive(t, "return from Serve", served); err != nil {
+		t.Errorf("Serve: %v, want nil", err)
+	}
+	for range out.GetStream().Events() {
+	}
+	if err := out.GetStream().Err(); err == nil {
+		t.Error("the stream of a closed connection ended without an error")
+	}
+	out.GetStream().Close()
+	close(router.unblock)
 }
 
 // hangGuard bounds waits that only a bug makes long.
