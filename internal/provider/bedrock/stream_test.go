@@ -127,7 +127,7 @@ func TestStreamsAsItArrives(t *testing.T) {
 	gotFirst := make(chan struct{})
 	p := fake(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
-		w.Write(frames(t, evStart))
+		w.Write(frames(t, evStart, evDelta))
 		http.NewResponseController(w).Flush()
 		select {
 		case <-gotFirst:
@@ -146,7 +146,7 @@ func TestStreamsAsItArrives(t *testing.T) {
 		}
 		kinds = append(kinds, ev.EventType())
 	}
-	if diff := cmp.Diff([]string{"messageStart", "contentBlockDelta", "messageStop"}, kinds); diff != "" {
+	if diff := cmp.Diff([]string{"messageStart", "contentBlockDelta", "contentBlockDelta", "messageStop"}, kinds); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -165,7 +165,8 @@ func TestMalformedUpstream(t *testing.T) {
 		wantType  string
 		wantText  string
 	}{
-		{"JSON instead of a stream", "application/json", []byte(`{"output":{}}`), nil, wire.ModelStreamErrorException, "instead of an event stream"},
+		// Before any event, a model's failure is a ModelErrorException.
+		{"JSON instead of a stream", "application/json", []byte(`{"output":{}}`), nil, wire.ModelErrorException, "instead of an event stream"},
 		{"bad checksum", "application/vnd.amazon.eventstream", append(append([]byte(nil), whole...), corrupt...), []string{"messageStart", "contentBlockDelta"}, wire.ModelStreamErrorException, "malformed"},
 		{"cut inside a frame", "application/vnd.amazon.eventstream", append(append([]byte(nil), whole...), frames(t, evStop)[:20]...), []string{"messageStart", "contentBlockDelta"}, wire.ServiceUnavailableException, "broke off"},
 		{"ends before messageStop", "application/vnd.amazon.eventstream", whole, []string{"messageStart", "contentBlockDelta"}, wire.ModelStreamErrorException, "ended before"},
