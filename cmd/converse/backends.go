@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -19,7 +21,8 @@ import (
 
 // httpClient is one backend's outbound client: bounded connections per
 // host, and no overall timeout (streams last as long as the model talks;
-// each provider bounds its own waits).
+// each provider bounds its own waits). Every provider refuses redirects on
+// whatever client it is given (upstream.Client).
 func httpClient(maxConns int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if maxConns <= 0 {
@@ -31,11 +34,12 @@ func httpClient(maxConns int) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// backends builds every configured backend beside the built-in model.
-func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Provider) (map[string]provider.Provider, error) {
+// backends builds every configured backend beside the built-in model;
+// logger receives their operator-facing warnings.
+func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Provider, logger *slog.Logger) (map[string]provider.Provider, error) {
 	out := map[string]provider.Provider{"builtin": builtinModel}
 	for _, b := range cfg.Backends {
-		p, err := backend(ctx, b)
+		p, err := backend(ctx, b, logger)
 		if err != nil {
 			return nil, fmt.Errorf("backend %s: %w", b.Name, err)
 		}
@@ -44,11 +48,13 @@ func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Pro
 	return out, nil
 }
 
-func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
-	timeout := b.Timeout
-	if timeout == 0 {
-		timeout = 5 * time.Minute
-	}
+// defaultTimeout bounds a non-streaming backend call when the config sets
+// no timeout. Stream timeouts default in the providers
+// (upstream.DefaultFirstTokenTimeout, upstream.DefaultIdleTimeout).
+const defaultTimeout = 5 * time.Minute
+
+func backend(ctx context.Context, b config.Backend, logger *slog.Logger) (provider.Provider, error) {
+	timeout := cmp.Or(b.Timeout, defaultTimeout)
 	switch b.Kind {
 	case config.KindOpenAI:
 		urls := b.Replicas
@@ -61,7 +67,8 @@ func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
 			var err error
 			p, err = openai.New(openai.Options{
 				BaseURL: u, APIKey: string(b.APIKey), Name: b.Name, Timeout: timeout,
-				HTTPClient: httpClient(b.MaxConnections),
+				FirstTokenTimeout: b.FirstTokenTimeout, IdleTimeout: b.IdleTimeout,
+				HTTPClient: httpClient(b.MaxConnections), Logger: logger,
 			})
 			if err != nil {
 				return nil, err
@@ -75,14 +82,16 @@ func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
 	case config.KindAnthropic:
 		return anthropic.New(anthropic.Options{
 			BaseURL: b.BaseURL, APIKey: string(b.APIKey), Name: b.Name, Timeout: timeout,
-			HTTPClient: httpClient(b.MaxConnections),
+			FirstTokenTimeout: b.FirstTokenTimeout, IdleTimeout: b.IdleTimeout,
+			HTTPClient: httpClient(b.MaxConnections), Logger: logger,
 		})
 	case config.KindBedrock:
 		// Credentials come from the standard AWS chain (environment,
 		// shared files and Profile, SSO, instance roles).
 		return bedrock.New(ctx, bedrock.Options{
 			Region: b.Region, Endpoint: b.BaseURL, Profile: b.Profile, Name: b.Name,
-			Timeout: timeout, HTTPClient: httpClient(b.MaxConnections),
+			Timeout: timeout, FirstTokenTimeout: b.FirstTokenTimeout, IdleTimeout: b.IdleTimeout,
+			HTTPClient: httpClient(b.MaxConnections), Logger: logger,
 		})
 	}
 	return nil, fmt.Errorf("kind %q is not available in this build", b.Kind)

@@ -116,7 +116,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	bs, err := backends(ctx, cfg, builtin.New(bopts))
+	bs, err := backends(ctx, cfg, builtin.New(bopts), logger)
 	if err != nil {
 		return err
 	}

@@ -71,8 +71,13 @@ type Backend struct {
 	// share a cached prefix go to the same replica.
 	Replicas []string `yaml:"replicas"`
 	APIKey   Secret   `yaml:"api_key"`
-	// Timeout bounds one upstream call (default 5m).
+	// Timeout bounds one non-streaming upstream call (default 5m).
 	Timeout time.Duration `yaml:"timeout"`
+	// FirstTokenTimeout bounds a stream's wait for its first content
+	// (default 1m); IdleTimeout the wait for each later piece of content
+	// (default 1m). Keep-alive chunks without content count for neither.
+	FirstTokenTimeout time.Duration `yaml:"first_token_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	// MaxConnections bounds open connections per replica (default 64).
 	MaxConnections int `yaml:"max_connections"`
 	// Region and Profile select AWS credentials for kind bedrock; BaseURL
@@ -245,8 +250,8 @@ func (c *Config) checkRouting() []error {
 		if b.BaseURL != "" && len(b.Replicas) > 0 {
 			errs = append(errs, fmt.Errorf("%s: give base_url or replicas, not both", where))
 		}
-		if b.Timeout < 0 || b.MaxConnections < 0 {
-			errs = append(errs, fmt.Errorf("%s: timeout and max_connections must not be negative", where))
+		if b.Timeout < 0 || b.FirstTokenTimeout < 0 || b.IdleTimeout < 0 || b.MaxConnections < 0 {
+			errs = append(errs, fmt.Errorf("%s: timeout, first_token_timeout, idle_timeout and max_connections must not be negative", where))
 		}
 	}
 	known := func(name string) bool { return names[name] }
