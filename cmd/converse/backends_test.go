@@ -2,18 +2,26 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+
 	"github.com/conversekit/converse/internal/config"
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/sdktest"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -112,5 +120,76 @@ func TestBackendRefusesRedirects(t *testing.T) {
 	}
 	if out := logs.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "backend=moved") || !strings.Contains(out, "location="+other.URL) {
 		t.Errorf("log:\n%s", out)
+	}
+}
+
+// Through the official SDK: a backend that only sends empty keep-alive
+// chunks fails its first_token_timeout before the client saw any event, so
+// the route's fallback answers; without a fallback the client gets a typed
+// ModelTimeoutException, not a stream that never ends.
+func TestServeFirstTokenTimeoutFallsBack(t *testing.T) {
+	keepAlive := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		for {
+			if _, err := io.WriteString(w, "data: {\"choices\":[]}\n\n"); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}))
+	defer keepAlive.Close()
+	cfg := filepath.Join(t.TempDir(), "converse.yaml")
+	if err := os.WriteFile(cfg, []byte(`
+backends:
+  - name: warm-but-silent
+    kind: openai
+    base_url: `+keepAlive.URL+`/v1
+    first_token_timeout: 200ms
+routes:
+  - match: anthropic.claude-3-haiku-20240307-v1:0
+    backend: warm-but-silent
+    fallbacks: [{backend: builtin}]
+  - match: amazon.nova-lite-v1:0
+    backend: warm-but-silent
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	client := sdktest.Client(t, startServe(t, "-config", cfg), sdktest.Options{})
+	stream := func(model string) (string, error) {
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second) // a guard against a hang
+		defer cancel()
+		out, err := client.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
+			ModelId:  aws.String(model),
+			Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Hello"}}}},
+		})
+		if err != nil {
+			return "", err
+		}
+		defer out.GetStream().Close()
+		var text strings.Builder
+		for ev := range out.GetStream().Events() {
+			if d, ok := ev.(*types.ConverseStreamOutputMemberContentBlockDelta); ok {
+				if tx, ok := d.Value.Delta.(*types.ContentBlockDeltaMemberText); ok {
+					text.WriteString(tx.Value)
+				}
+			}
+		}
+		return text.String(), out.GetStream().Err()
+	}
+	got, err := stream("anthropic.claude-3-haiku-20240307-v1:0")
+	if err != nil || !strings.HasPrefix(got, "You asked") {
+		t.Errorf("with a fallback: %q, %v; want the built-in model's answer", got, err)
+	}
+	_, err = stream("amazon.nova-lite-v1:0")
+	var mt *types.ModelTimeoutException
+	if !errors.As(err, &mt) || !strings.Contains(err.Error(), "first_token_timeout") {
+		t.Errorf("without a fallback: %v, want a ModelTimeoutException naming first_token_timeout", err)
 	}
 }
