@@ -137,14 +137,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bs, routes, def = map[string]provider.Provider{"replay": player}, nil, "replay"
 	}
 	met := metrics.New()
-	cache, closeCache, err := cacheRegistry(ctx, cfg.Redis)
+	rdb, err := redisClient(ctx, cfg.Redis)
 	if err != nil {
 		return err
 	}
-	defer closeCache()
+	if rdb != nil {
+		defer rdb.Close()
+	}
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
-		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cache,
+		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cacheRegistry(rdb, cfg.Redis),
+		ProviderNames: providerNames(cfg),
+		Quotas:        quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
 	})
 	if err != nil {
 		return err
