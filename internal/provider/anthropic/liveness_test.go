@@ -55,17 +55,17 @@ func pinging(events ...string) http.HandlerFunc {
 	}
 }
 
-func timedStream(t *testing.T, p *Provider) ([]string, error, time.Duration) {
+func timedStream(t *testing.T, p *Provider) ([]string, time.Duration, error) {
 	t.Helper()
 	start := time.Now()
 	var kinds []string
 	for ev, err := range p.ConverseStream(t.Context(), simpleCall()) {
 		if err != nil {
-			return kinds, err, time.Since(start)
+			return kinds, time.Since(start), err
 		}
 		kinds = append(kinds, ev.EventType())
 	}
-	return kinds, nil, time.Since(start)
+	return kinds, time.Since(start), nil
 }
 
 // Pings, and a message_start with nothing after it, are no content: they
@@ -89,7 +89,7 @@ func TestPingsDoNotKeepStreamAlive(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p := pipeProvider(t, pinging(tc.events...), tc.opts)
-				kinds, err, took := timedStream(t, p)
+				kinds, took, err := timedStream(t, p)
 				var ex *wire.Exception
 				if !errors.As(err, &ex) || ex.Type != wire.ModelTimeoutException || !strings.Contains(ex.Message, tc.setting) {
 					t.Fatalf("error = %v, want ModelTimeoutException naming %s", err, tc.setting)

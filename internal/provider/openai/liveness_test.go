@@ -65,7 +65,7 @@ func sseBackend(gap time.Duration, keepAlive string, chunks ...string) http.Hand
 
 // timedStream runs a stream and reports its events, its error and how long
 // it took on the bubble's clock.
-func timedStream(t *testing.T, p *Provider) ([]string, error, time.Duration) {
+func timedStream(t *testing.T, p *Provider) ([]string, time.Duration, error) {
 	t.Helper()
 	start := time.Now()
 	var kinds []string
@@ -77,7 +77,7 @@ func timedStream(t *testing.T, p *Provider) ([]string, error, time.Duration) {
 		}
 		kinds = append(kinds, ev.EventType())
 	}
-	return kinds, failure, time.Since(start)
+	return kinds, time.Since(start), failure
 }
 
 func wantTimeout(t *testing.T, err error) {
@@ -101,7 +101,7 @@ const (
 func TestEmptyChunksDoNotKeepStreamAlive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := pipeProvider(t, sseBackend(0, emptyChunk, `{"choices":[]}`), Options{})
-		kinds, err, took := timedStream(t, p)
+		kinds, took, err := timedStream(t, p)
 		wantTimeout(t, err)
 		if len(kinds) != 0 {
 			t.Errorf("events before the timeout: %v, want none", kinds)
@@ -117,7 +117,7 @@ func TestEmptyChunksDoNotKeepStreamAlive(t *testing.T) {
 func TestEmptyChunksAfterContent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := pipeProvider(t, sseBackend(0, emptyChunk, textChunk), Options{})
-		kinds, err, took := timedStream(t, p)
+		kinds, took, err := timedStream(t, p)
 		wantTimeout(t, err)
 		if diff := cmp.Diff([]string{"messageStart", "contentBlockDelta"}, kinds); diff != "" {
 			t.Errorf("events before the timeout (-want +got):\n%s", diff)
@@ -143,7 +143,7 @@ func TestHungBackend(t *testing.T) {
 					}
 					<-r.Context().Done()
 				}, Options{})
-				kinds, err, took := timedStream(t, p)
+				kinds, took, err := timedStream(t, p)
 				wantTimeout(t, err)
 				if len(kinds) != 0 || took != time.Minute {
 					t.Errorf("events %v after %v; want none after 1m", kinds, took)
@@ -163,7 +163,7 @@ func TestSlowContentFinishes(t *testing.T) {
 		}
 		chunks = append(chunks, doneChunk)
 		p := pipeProvider(t, sseBackend(50*time.Second, "", chunks...), Options{})
-		kinds, err, took := timedStream(t, p)
+		kinds, took, err := timedStream(t, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func TestConfiguredTimeouts(t *testing.T) {
 	t.Run("first token", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			p := pipeProvider(t, sseBackend(0, emptyChunk, `{"choices":[]}`), opts)
-			kinds, err, took := timedStream(t, p)
+			kinds, took, err := timedStream(t, p)
 			wantTimeout(t, err)
 			if len(kinds) != 0 || took != 5*time.Minute {
 				t.Errorf("events %v after %v, want none after 5m", kinds, took)
@@ -194,7 +194,7 @@ func TestConfiguredTimeouts(t *testing.T) {
 			// The first content comes after 4 minutes, within the first-token
 			// timeout; then two idle minutes end the stream.
 			p := pipeProvider(t, sseBackend(4*time.Minute, emptyChunk, `{"choices":[]}`, textChunk), opts)
-			kinds, err, took := timedStream(t, p)
+			kinds, took, err := timedStream(t, p)
 			wantTimeout(t, err)
 			if len(kinds) != 2 || took != 6*time.Minute {
 				t.Errorf("events %v after %v, want 2 after 6m", kinds, took)
