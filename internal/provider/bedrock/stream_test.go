@@ -2,7 +2,10 @@ package bedrock_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/google/go-cmp/cmp"
 
@@ -196,4 +200,29 @@ func TestMalformedUpstream(t *testing.T) {
 		_, err = collect(t, p)
 		checkException(t, "ConverseStream", err, wire.ServiceUnavailableException, "HTTP 502")
 	})
+}
+
+// When this server cannot obtain its own AWS credentials, the caller gets a
+// ServiceUnavailableException that reveals nothing of the cause, and the
+// operator a warning with it.
+func TestNoCredentials(t *testing.T) {
+	var logs syncBuffer
+	p, err := bedrock.New(t.Context(), bedrock.Options{
+		Region: "us-east-1", Endpoint: "http://unused.invalid", Name: "aws-test",
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errors.New("role arn:aws:iam::123456789012:role/secret-role not assumable")
+		}),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Converse(t.Context(), testCall(t))
+	checkException(t, "Converse", err, wire.ServiceUnavailableException, "no usable credentials")
+	if strings.Contains(err.Error(), "secret-role") {
+		t.Errorf("the cause reached the caller: %v", err)
+	}
+	if out := logs.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "backend=aws-test") || !strings.Contains(out, "secret-role") {
+		t.Errorf("log:\n%s", out)
+	}
 }

@@ -343,6 +343,31 @@ func TestMidStreamFailures(t *testing.T) {
 	}
 }
 
+// An error chunk naming a status maps like that status would have before
+// the stream, as far as a stream can carry it.
+func TestMidStreamErrorStatus(t *testing.T) {
+	text := "data: " + `{"choices":[{"index":0,"delta":{"content":"Hel"}}]}` + "\n\n"
+	for _, tc := range []struct {
+		code       string
+		wantType   string
+		wantStatus int
+	}{
+		{`429`, wire.ThrottlingException, 0},
+		{`503`, wire.ServiceUnavailableException, 0},
+		{`504`, wire.ModelStreamErrorException, 504},
+		{`"rate_limit_exceeded"`, wire.ModelStreamErrorException, 500},
+	} {
+		body := text + "data: " + `{"error":{"message":"stop","code":` + tc.code + `}}` + "\n\n"
+		srv := newRecordingServer(t, 200, "text/event-stream", []byte(body))
+		p := newTestProvider(t, srv.URL+"/v1")
+		_, err := collect(p.ConverseStream(t.Context(), &provider.Call{UpstreamModel: "m", Request: textRequest("hi")}))
+		ex := wire.AsException(err)
+		if err == nil || ex.Type != tc.wantType || ex.OriginalStatusCode != tc.wantStatus {
+			t.Errorf("code %s: %v (%d), want %s (%d)", tc.code, err, ex.OriginalStatusCode, tc.wantType, tc.wantStatus)
+		}
+	}
+}
+
 func TestEndWithoutDone(t *testing.T) {
 	// Some servers finish the body after the finish chunk, without [DONE].
 	body := `data: {"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}` + "\n"
