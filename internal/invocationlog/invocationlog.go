@@ -269,7 +269,7 @@ func (i *Invocation) Event(ev *wire.StreamEvent) {
 	if !i.log.opts.Bodies {
 		return
 	}
-	b, _ := json.Marshal(ev) // wire types always marshal
+	b, _ := json.Marshal(ev)   // wire types always marshal
 	i.eventBytes += len(b) + 1 // with its separator or bracket
 	// Past the body limit the remaining events are only counted: the
 	// record keeps the beginning of the stream and its full size.
