@@ -106,24 +106,24 @@ func routing(cfg *config.Config) ([]router.Route, map[string]string, string) {
 }
 
 // cacheRegistry is the prompt-cache registry: in this process, or in Redis
-// so that replicas share it.
-func cacheRegistry(ctx context.Context, r config.Redis) (promptcache.Registry, func(), error) {
+// so that replicas share it (then with the client, for readiness checks).
+func cacheRegistry(ctx context.Context, r config.Redis) (promptcache.Registry, *redis.Client, func(), error) {
 	if r.URL == "" {
-		return promptcache.NewMemory(promptcache.MemoryOptions{}), func() {}, nil
+		return promptcache.NewMemory(promptcache.MemoryOptions{}), nil, func() {}, nil
 	}
 	opts, err := redis.ParseURL(string(r.URL))
 	if err != nil {
 		// The URL may hold a password: name the problem, not the value.
-		return nil, nil, errors.New("redis.url: not a redis:// or rediss:// URL")
+		return nil, nil, nil, errors.New("redis.url: not a redis:// or rediss:// URL")
 	}
 	client := redis.NewClient(opts)
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
-		return nil, nil, fmt.Errorf("redis at %s: %w", opts.Addr, err)
+		return nil, nil, nil, fmt.Errorf("redis at %s: %w", opts.Addr, err)
 	}
 	prefix := r.Prefix
 	if prefix == "" {
 		prefix = "converse:"
 	}
-	return promptcache.NewRedis(client, prefix+"cache:"), func() { client.Close() }, nil
+	return promptcache.NewRedis(client, prefix+"cache:"), client, func() { client.Close() }, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/config"
+	"github.com/conversekit/converse/internal/health"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
@@ -39,6 +40,7 @@ type serveFlags struct {
 	ttft       time.Duration
 	tps        float64
 	logFormat  string
+	logLevel   string
 	metrics    string
 	script     string
 	record     string
@@ -58,6 +60,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&f.ttft, "builtin-ttft", 300*time.Millisecond, "built-in model: time to first token")
 	fs.Float64Var(&f.tps, "builtin-tps", 60, "built-in model: output tokens per second (0: no pacing)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.logLevel, "log-level", "", "least severe level logged: debug, info, warn or error (default info, or the config's log_level)")
 	fs.StringVar(&f.script, "script", "", "built-in model: scripted rules from this YAML `file` (see docs/emulator.md)")
 	fs.StringVar(&f.record, "record", "", "record every exchange with the backends into `dir`")
 	fs.StringVar(&f.replay, "replay", "", "answer only from the exchanges recorded in `dir`")
@@ -71,15 +74,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 
-	logger, err := newLogger(stderr, f.logFormat)
-	if err != nil {
-		return err
-	}
 	cfg := &config.Config{}
 	if f.config != "" {
+		var err error
 		if cfg, err = config.Load(f.config); err != nil {
 			return err
 		}
+	}
+	if !set["log-level"] {
+		f.logLevel = cmp.Or(cfg.LogLevel, "info")
+	}
+	logger, err := newLogger(stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return err
 	}
 	if !set["addr"] {
 		f.addr = cmp.Or(cfg.Listen, "127.0.0.1:8080")
@@ -137,11 +144,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bs, routes, def = map[string]provider.Provider{"replay": player}, nil, "replay"
 	}
 	met := metrics.New()
-	cache, closeCache, err := cacheRegistry(ctx, cfg.Redis)
+	cache, redisClient, closeCache, err := cacheRegistry(ctx, cfg.Redis)
 	if err != nil {
 		return err
 	}
 	defer closeCache()
+	probes := health.New(health.Options{Checks: readiness(redisClient), Logger: logger})
+	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger)
+	if err != nil {
+		return err
+	}
+	defer closeInvocations()
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
 		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cache,
@@ -160,7 +173,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.noAuth {
 		logger.Warn("authentication is off (-insecure-no-auth): anyone who can reach this port can call every model")
 	}
-	srv, err := server.New(server.Options{Router: rt, Validator: validator, Auth: authn, Logger: logger})
+	srv, err := server.New(server.Options{
+		Router: rt, Validator: validator, Auth: authn, Logger: logger,
+		Health: probes, Invocations: invocations,
+	})
 	if err != nil {
 		return err
 	}
@@ -187,6 +203,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", met.Handler())
+		probes.Register(mux)
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
 		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
@@ -252,12 +269,25 @@ func tlsSetup(f serveFlags) (*tls.Config, string, error) {
 	return nil, "", nil
 }
 
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var opts slog.HandlerOptions
+	switch level {
+	case "debug":
+		opts.Level = slog.LevelDebug
+	case "info":
+		opts.Level = slog.LevelInfo
+	case "warn":
+		opts.Level = slog.LevelWarn
+	case "error":
+		opts.Level = slog.LevelError
+	default:
+		return nil, fmt.Errorf("unknown -log-level %q (want debug, info, warn or error)", level)
+	}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(slog.NewTextHandler(w, &opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+		return slog.New(slog.NewJSONHandler(w, &opts)), nil
 	}
 	return nil, fmt.Errorf("unknown -log-format %q (want text or json)", format)
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -41,6 +42,32 @@ type Config struct {
 	// Redis, when set, holds state that replicas share (the prompt-cache
 	// registry); without it state lives in this process.
 	Redis Redis `yaml:"redis"`
+	// LogLevel is the least severe level logged: debug, info (default),
+	// warn or error; the -log-level flag wins.
+	LogLevel string `yaml:"log_level"`
+	// InvocationLog, when it has an output, records every Converse and
+	// ConverseStream call as a JSON line.
+	InvocationLog InvocationLog `yaml:"invocation_log"`
+}
+
+// InvocationLog configures the invocation log.
+type InvocationLog struct {
+	// Output is "stdout" or a file path; empty turns the log off.
+	Output string `yaml:"output"`
+	// MaxSizeMB rotates the file before it grows past this size
+	// (default 100); MaxBackups rotated files are kept (default 5).
+	MaxSizeMB  int `yaml:"max_size_mb"`
+	MaxBackups int `yaml:"max_backups"`
+	// Bodies adds request and response bodies to the records.
+	Bodies bool `yaml:"bodies"`
+	// KeepMedia keeps base64 media bytes in logged bodies (default:
+	// each is replaced by a note of its length).
+	KeepMedia bool `yaml:"keep_media"`
+	// MaxBodyBytes cuts each logged body to this size (default 65536).
+	MaxBodyBytes int `yaml:"max_body_bytes"`
+	// Buffer is how many records may wait for the writer before further
+	// ones are dropped (default 1024).
+	Buffer int `yaml:"buffer"`
 }
 
 // Redis locates the shared Redis.
@@ -212,6 +239,12 @@ func (c *Config) check() error {
 		}
 	}
 	errs = append(errs, c.checkRouting()...)
+	if c.LogLevel != "" && !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	if l := c.InvocationLog; l.MaxSizeMB < 0 || l.MaxBackups < 0 || l.MaxBodyBytes < 0 || l.Buffer < 0 {
+		errs = append(errs, errors.New("invocation_log: max_size_mb, max_backups, max_body_bytes and buffer must not be negative"))
+	}
 	if b := c.Builtin; b.TokensPerSecond != nil && *b.TokensPerSecond < 0 {
 		errs = append(errs, errors.New("builtin.tokens_per_second must not be negative"))
 	}

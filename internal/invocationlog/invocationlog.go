@@ -197,13 +197,19 @@ func (l *Log) Begin(ctx context.Context, operation, requestID, modelID string) (
 // answered, after fallbacks) is recorded. Without an open Invocation it
 // does nothing.
 func Routed(ctx context.Context, backend, upstreamModel string) {
-	inv, _ := ctx.Value(ctxKey{}).(*Invocation)
+	inv := FromContext(ctx)
 	if inv == nil {
 		return
 	}
 	inv.mu.Lock()
 	inv.rec.Backend, inv.rec.UpstreamModelID = backend, upstreamModel
 	inv.mu.Unlock()
+}
+
+// FromContext returns the Invocation Begin opened for ctx, or nil.
+func FromContext(ctx context.Context) *Invocation {
+	inv, _ := ctx.Value(ctxKey{}).(*Invocation)
+	return inv
 }
 
 // Invocation collects one call's record. Its methods may be called on nil.

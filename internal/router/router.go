@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
@@ -167,6 +168,7 @@ func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.Converse
 			r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
 			continue
 		}
+		invocationlog.Routed(ctx, t.name, t.model)
 		out, err := t.provider.Converse(ctx, cc)
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			var u *metrics.Usage
@@ -207,6 +209,7 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 				r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
 				continue
 			}
+			invocationlog.Routed(ctx, t.name, t.model)
 			started, firstToken, retry := false, false, false
 			var u *metrics.Usage
 			var failure error

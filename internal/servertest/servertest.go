@@ -13,6 +13,8 @@ import (
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/health"
+	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
@@ -38,6 +40,9 @@ type Options struct {
 	Wrap func(server.Router) server.Router
 	// Cache is the prompt-cache registry (nil: in memory, per server).
 	Cache promptcache.Registry
+	// Health and Invocations as in server.Options.
+	Health      *health.Probes
+	Invocations *invocationlog.Log
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -133,7 +138,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier})
+	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Health: o.Health, Invocations: o.Invocations})
 	if err != nil {
 		return nil, err
 	}
