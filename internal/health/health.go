@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
 )
 
 // Paths of the probes. They share no prefix with Bedrock Runtime's routes

@@ -56,7 +56,9 @@ func (throttled) Converse(context.Context, *provider.Call) (*wire.ConverseRespon
 }
 
 func (throttled) ConverseStream(context.Context, *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
-	return func(yield func(*wire.StreamEvent, error) bool) { yield(nil, wire.Errorf(wire.ThrottlingException, "slow down")) }
+	return func(yield func(*wire.StreamEvent, error) bool) {
+		yield(nil, wire.Errorf(wire.ThrottlingException, "slow down"))
+	}
 }
 
 // invocationServer runs a server with an invocation log, principal team-a,
@@ -119,7 +121,9 @@ func TestInvocationLogConverse(t *testing.T) {
 			System []struct{ Text string } `json:"system"`
 		}
 		var resp struct {
-			Output struct{ Message struct{ Content []struct{ Text string } } } `json:"output"`
+			Output struct {
+				Message struct{ Content []struct{ Text string } }
+			} `json:"output"`
 		}
 		if err := json.Unmarshal(got.Input.InputBodyJSON, &in); err != nil || len(in.System) != 2 || in.System[0].Text != req.system {
 			t.Errorf("inputBodyJson: %v %.200s", err, got.Input.InputBodyJSON)
