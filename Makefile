@@ -29,14 +29,14 @@ FUZZ := \
 test: deps vet unit fuzz
 
 deps:
-	./.ci/deps
+	GO=$(GO) ./.ci/deps
 
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
 unit:
-	CONVERSE_REQUIRE_JS=1 CONVERSE_REQUIRE_REDIS=1 $(GO) test -count=1 ./...
+	CONVERSE_REQUIRE_JS=1 CONVERSE_REQUIRE_REDIS=1 CONVERSE_REQUIRE_HELM=1 $(GO) test -count=1 ./...
 
 fuzz:
 	@for pair in $(FUZZ); do \
