@@ -215,24 +215,24 @@ func TestStreamBodyCut(t *testing.T) {
 }
 
 // Configured secrets never reach the writer, however they got into a
-// record: raw, JSON-escaped, or \u-escaped by the client; cut bodies
-// are scrubbed before cutting.
+// record: raw, JSON-escaped, \u-escaped by the client, or in another
+// letter case.
 func TestSecretsScrubbed(t *testing.T) {
 	secrets := []string{"sk-backend-0123456789", `we"ird\secret`, "AKIAsecretkeyvalue/xyz"}
 	l, w := newLog(t, Options{Bodies: true, Secrets: append(secrets, "test")})
 	_, inv := l.Begin(t.Context(), "Converse", "id", "model-sk-backend-0123456789")
 	inv.Request("p", []byte(`{"messages":[{"role":"user","content":[{"text":"my keys: sk-backend-0123456789 we\"ird\\secret \u0041KIAsecretkeyvalue\/xyz test"}]}]}`))
-	inv.Response(&wire.ConverseResponse{Output: &wire.ConverseOutput{Message: &wire.Message{Role: "assistant", Content: []wire.ContentBlock{{Text: new("echo sk-backend-0123456789")}}}}})
+	inv.Response(&wire.ConverseResponse{Output: &wire.ConverseOutput{Message: &wire.Message{Role: "assistant", Content: []wire.ContentBlock{{Text: new("echo SK-BACKEND-0123456789")}}}}})
 	inv.End(200, "")
 	l.Close()
 	line := func() string { w.mu.Lock(); defer w.mu.Unlock(); return w.buf.String() }()
 	for _, s := range append(secrets, `we\"ird\\secret`) {
-		if strings.Contains(line, s) {
+		if strings.Contains(strings.ToLower(line), strings.ToLower(s)) {
 			t.Errorf("log holds secret %q:\n%s", s, line)
 		}
 	}
 	if n := strings.Count(line, "[REDACTED]"); n != 5 {
-		t.Errorf("%d redactions, want 5 (model ID, three in the prompt, one in the answer):\n%s", n, line)
+		t.Errorf("%d redactions, want 5 (model ID, three in the prompt, one in the answer, upper-cased):\n%s", n, line)
 	}
 	if !strings.Contains(line, " test") {
 		t.Errorf("a short secret was scrubbed as an ordinary word:\n%s", line)

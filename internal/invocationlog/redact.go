@@ -72,8 +72,9 @@ func redactMedia(v any) any {
 	return v
 }
 
-// secretForms lists each secret as it may appear in a JSON line: as is and
-// JSON-escaped (a secret with a quote or backslash is written escaped).
+// secretForms lists each secret as it may appear in a JSON line, in ASCII
+// lower case for scrub: as is and JSON-escaped (a secret with a quote or
+// backslash is written escaped).
 func secretForms(secrets []string) [][]byte {
 	var out [][]byte
 	seen := map[string]bool{}
@@ -83,6 +84,7 @@ func secretForms(secrets []string) [][]byte {
 		}
 		esc := marshal(s)
 		for _, f := range []string{s, string(esc[1 : len(esc)-1])} {
+			f := string(asciiLower([]byte(f)))
 			if !seen[f] {
 				seen[f] = true
 				out = append(out, []byte(f))
@@ -92,12 +94,40 @@ func secretForms(secrets []string) [][]byte {
 	return out
 }
 
-// scrub replaces every occurrence of the secrets in b.
+// scrub replaces every occurrence of the secrets in b, in any ASCII letter
+// case: a model that repeats a key in lower case still repeats the key.
 func scrub(b []byte, secrets [][]byte) []byte {
+	var low []byte
 	for _, s := range secrets {
-		if bytes.Contains(b, s) {
-			b = bytes.ReplaceAll(b, s, redacted)
+		if low == nil {
+			low = asciiLower(b)
 		}
+		if !bytes.Contains(low, s) {
+			continue
+		}
+		var out []byte
+		for {
+			i := bytes.Index(low, s)
+			if i < 0 {
+				break
+			}
+			out = append(append(out, b[:i]...), redacted...)
+			b, low = b[i+len(s):], low[i+len(s):]
+		}
+		b = append(out, b...)
+		low = nil
 	}
 	return b
+}
+
+// asciiLower lowers ASCII letters only, so offsets stay those of b.
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }
