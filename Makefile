@@ -1,6 +1,8 @@
 # make test: everything CI runs. make bench: the benchmarks in docs/benchmarks.md.
 GO ?= go
 FUZZTIME ?= 6s
+# staticcheck, pinned; go run builds it without touching go.mod.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # package:FuzzTarget pairs: every decoder of outside bytes, fuzzed briefly on
 # every test run (longer: make fuzz FUZZTIME=5m).
@@ -8,6 +10,7 @@ FUZZ := \
 	./internal/eventstream:FuzzRead \
 	./internal/wire:FuzzValidate \
 	./internal/auth:FuzzParseAuthorization \
+	./internal/glob:FuzzMatch \
 	./internal/sse:FuzzRead \
 	./internal/media:FuzzSniff \
 	./internal/tokens:FuzzText \
@@ -24,9 +27,9 @@ FUZZ := \
 	./chat:FuzzUnmarshalMessages \
 	./chat:FuzzMedia
 
-.PHONY: test deps vet unit fuzz bench serve
+.PHONY: test deps vet lint unit fuzz bench serve
 
-test: deps vet unit fuzz
+test: deps vet lint unit fuzz
 
 deps:
 	GO=$(GO) ./.ci/deps
@@ -34,6 +37,9 @@ deps:
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+lint:
+	$(GO) run $(STATICCHECK) ./...
 
 unit:
 	CONVERSE_REQUIRE_JS=1 CONVERSE_REQUIRE_REDIS=1 CONVERSE_REQUIRE_HELM=1 $(GO) test -count=1 ./...

@@ -9,7 +9,7 @@ import (
 // Option defaults, as Spring AI's spring.ai.bedrock.converse.chat.options.*.
 const (
 	DefaultTemperature float32 = 0.8
-	DefaultMaxTokens           = 500
+	DefaultMaxTokens   int     = 500
 )
 
 // Ptr returns a pointer to v, for the optional fields of [Options].

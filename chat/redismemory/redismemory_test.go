@@ -3,8 +3,6 @@ package redismemory_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -17,36 +15,16 @@ import (
 
 	"github.com/conversekit/converse/chat"
 	"github.com/conversekit/converse/chat/redismemory"
+	"github.com/conversekit/converse/internal/redistest"
 )
 
-// redisServer starts a private redis-server and returns a client for it.
+// redisServer starts a private redis-server (redistest.Start: skipped
+// without one, failed when CONVERSE_REQUIRE_REDIS=1) and returns a client.
 func redisServer(t *testing.T) *redis.Client {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed (apt-get install -y redis-server); skipping the Redis memory tests")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	c := redis.NewClient(&redis.Options{Addr: redistest.Start(t)})
 	t.Cleanup(func() { c.Close() })
-	for i := 0; ; i++ {
-		if err := c.Ping(t.Context()).Err(); err == nil {
-			return c
-		} else if i == 100 {
-			t.Fatalf("redis-server did not answer: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return c
 }
 
 func text(role types.ConversationRole, s string) types.Message {

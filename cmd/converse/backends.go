@@ -88,6 +88,23 @@ func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
 	return nil, fmt.Errorf("kind %q is not available in this build", b.Kind)
 }
 
+// providerNames gives each backend its OpenTelemetry gen_ai.provider.name
+// for metrics: the API it speaks, as the GenAI conventions name it.
+func providerNames(cfg *config.Config) map[string]string {
+	out := map[string]string{"builtin": "converse", "replay": "converse"}
+	for _, b := range cfg.Backends {
+		switch b.Kind {
+		case config.KindOpenAI:
+			out[b.Name] = "openai"
+		case config.KindAnthropic:
+			out[b.Name] = "anthropic"
+		case config.KindBedrock:
+			out[b.Name] = "aws.bedrock"
+		}
+	}
+	return out
+}
+
 // routing copies the config's routes into the router's options.
 func routing(cfg *config.Config) ([]router.Route, map[string]string, string) {
 	var routes []router.Route
@@ -105,25 +122,39 @@ func routing(cfg *config.Config) ([]router.Route, map[string]string, string) {
 	return routes, cfg.Aliases, def
 }
 
-// cacheRegistry is the prompt-cache registry: in this process, or in Redis
-// so that replicas share it (then with the client, for readiness checks).
-func cacheRegistry(ctx context.Context, r config.Redis) (promptcache.Registry, *redis.Client, func(), error) {
+// redisClient connects to the configured Redis, which replicas share; nil
+// without one. Unreachable at start is an error: a replica that cannot see
+// the shared state should not start serving.
+func redisClient(ctx context.Context, r config.Redis) (*redis.Client, error) {
 	if r.URL == "" {
-		return promptcache.NewMemory(promptcache.MemoryOptions{}), nil, func() {}, nil
+		return nil, nil
 	}
 	opts, err := redis.ParseURL(string(r.URL))
 	if err != nil {
 		// The URL may hold a password: name the problem, not the value.
-		return nil, nil, nil, errors.New("redis.url: not a redis:// or rediss:// URL")
+		return nil, errors.New("redis.url: not a redis:// or rediss:// URL")
 	}
 	client := redis.NewClient(opts)
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
-		return nil, nil, nil, fmt.Errorf("redis at %s: %w", opts.Addr, err)
+		return nil, fmt.Errorf("redis at %s: %w", opts.Addr, err)
 	}
-	prefix := r.Prefix
-	if prefix == "" {
-		prefix = "converse:"
+	return client, nil
+}
+
+// redisPrefix namespaces converse's keys.
+func redisPrefix(r config.Redis) string {
+	if r.Prefix == "" {
+		return "converse:"
 	}
-	return promptcache.NewRedis(client, prefix+"cache:"), client, func() { client.Close() }, nil
+	return r.Prefix
+}
+
+// cacheRegistry is the prompt-cache registry: in this process, or in Redis
+// so that replicas share it.
+func cacheRegistry(client *redis.Client, r config.Redis) promptcache.Registry {
+	if client == nil {
+		return promptcache.NewMemory(promptcache.MemoryOptions{})
+	}
+	return promptcache.NewRedis(client, redisPrefix(r)+"cache:")
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -84,16 +83,6 @@ func serveUntil(t *testing.T, stderr io.Writer, args ...string) (endpoint string
 	}
 	t.Fatalf("serve printed no endpoint: %v", sc.Err())
 	return "", nil
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func writeConfig(t *testing.T, text string) string {

@@ -144,12 +144,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bs, routes, def = map[string]provider.Provider{"replay": player}, nil, "replay"
 	}
 	met := metrics.New()
-	cache, redisClient, closeCache, err := cacheRegistry(ctx, cfg.Redis)
+	rdb, err := redisClient(ctx, cfg.Redis)
 	if err != nil {
 		return err
 	}
-	defer closeCache()
-	probes := health.New(health.Options{Checks: readiness(redisClient), Logger: logger})
+	if rdb != nil {
+		defer rdb.Close()
+	}
+	probes := health.New(health.Options{Checks: readiness(rdb), Logger: logger})
 	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger)
 	if err != nil {
 		return err
@@ -157,7 +159,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer closeInvocations()
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
-		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cache,
+		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cacheRegistry(rdb, cfg.Redis),
+		ProviderNames: providerNames(cfg),
+		Quotas:        quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
 	})
 	if err != nil {
 		return err

@@ -251,9 +251,12 @@ routes:
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	for _, want := range []string{
-		`converse_requests_total{backend="ollama",model="us.anthropic.claude-3-haiku-20240307-v1:0",operation="Converse",outcome="ok"} 1`,
-		`converse_requests_total{backend="builtin",model="amazon.nova-lite-v1:0",operation="Converse",outcome="ok"} 1`,
-		`converse_tokens_total{model="us.anthropic.claude-3-haiku-20240307-v1:0",type="output"} 2`,
+		// Labelled by the served catalogue model and the configured
+		// backend's provider, not by the ID as sent.
+		`gen_ai_server_request_duration_seconds_count{converse_backend="ollama",converse_operation="Converse",error_type="",gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="anthropic.claude-3-haiku-20240307-v1:0"} 1`,
+		`gen_ai_server_request_duration_seconds_count{converse_backend="builtin",converse_operation="Converse",error_type="",gen_ai_operation_name="chat",gen_ai_provider_name="converse",gen_ai_request_model="amazon.nova-lite-v1:0"} 1`,
+		`converse_tokens_total{converse_backend="ollama",gen_ai_provider_name="openai",gen_ai_request_model="anthropic.claude-3-haiku-20240307-v1:0",gen_ai_token_type="output"} 2`,
+		`converse_overhead_seconds_count{converse_backend="ollama",converse_operation="Converse",gen_ai_provider_name="openai"} 1`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %s", want)

@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/conversekit/converse/internal/glob"
 )
 
 // DefaultMaxSkew is the clock-skew window of SigV4: "In most cases, a request
@@ -72,32 +74,38 @@ func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `
 type Principal struct {
 	// Name identifies the principal in logs, metrics and rate limits.
 	Name string
-	// Models are model ID patterns: an exact ID, or a glob where * matches
-	// any run of characters (including ':' and '/', so ARNs match) and ?
-	// matches one byte, applied to the whole ID. "*" alone allows every
-	// model.
+	// Models are model ID patterns in the glob dialect (internal/glob): an
+	// exact ID, or a pattern where * matches any run of characters
+	// (including ':' and '/', so ARNs match) and ? exactly one. "*" alone
+	// allows every model.
 	Models []string
 }
 
-// Allows reports whether the principal may call modelID (the decoded model
-// ID from the path).
-func (p *Principal) Allows(modelID string) bool {
+// Allows reports whether one of the principal's patterns matches one of
+// forms: the forms of the model a request is served by (its ID after
+// aliases, with and without its inference-profile prefix and ARN), never
+// an alias name, so naming an alias grants nothing by itself.
+func (p *Principal) Allows(forms ...string) bool {
 	if p == nil {
 		return false
 	}
 	for _, pat := range p.Models {
-		if globMatch(pat, modelID) {
-			return true
+		for _, f := range forms {
+			if glob.Match(pat, f) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// Authorize returns nil if the principal may call modelID, and otherwise an
-// AccessDeniedException (HTTP 403) naming the principal, the model and the
-// patterns it has.
-func (p *Principal) Authorize(modelID string) error {
-	if p.Allows(modelID) {
+// Authorize returns nil if the principal may call the model that
+// requested (the model ID from the path) resolves to, given that model's
+// forms; otherwise an AccessDeniedException (HTTP 403) naming the
+// principal, the model, the forms checked and the principal's patterns.
+// No forms means nothing is allowed.
+func (p *Principal) Authorize(requested string, forms []string) error {
+	if p.Allows(forms...) {
 		return nil
 	}
 	name := "<none>"
@@ -106,8 +114,8 @@ func (p *Principal) Authorize(modelID string) error {
 		name = p.Name
 		pats = p.Models
 	}
-	return accessDenied("Principal %q is not authorized to invoke model %q: it matches none of the principal's model patterns %s.",
-		name, modelID, quoteList(pats, 10))
+	return accessDenied("Principal %q is not authorized to invoke model %q: none of its forms %s matches the principal's model patterns %s.",
+		name, requested, quoteList(forms, 4), quoteList(pats, 10))
 }
 
 func quoteList(xs []string, max int) string {
@@ -125,44 +133,6 @@ func quoteList(xs []string, max int) string {
 	}
 	b.WriteByte(']')
 	return b.String()
-}
-
-// globMatch matches s against pattern as a whole: * is any run of bytes
-// (unlike path.Match it crosses '/', which ARNs contain), ? is one byte
-// (model IDs are ASCII), all else is literal.
-func globMatch(pattern, s string) bool {
-	// Iterative matching with one backtrack point: linear in practice and
-	// never exponential.
-	var px, sx, nextPx, nextSx int
-	star := false
-	for px < len(pattern) || sx < len(s) {
-		if px < len(pattern) {
-			switch c := pattern[px]; c {
-			case '*':
-				star, nextPx, nextSx = true, px, sx+1
-				px++
-				continue
-			case '?':
-				if sx < len(s) {
-					px++
-					sx++
-					continue
-				}
-			default:
-				if sx < len(s) && s[sx] == c {
-					px++
-					sx++
-					continue
-				}
-			}
-		}
-		if star && nextSx <= len(s) {
-			px, sx = nextPx, nextSx
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 // AccessKey is a SigV4 access key pair belonging to a principal.

@@ -101,13 +101,8 @@ func (c *Catalog) Lookup(modelID string) (Model, bool) {
 func BaseID(modelID string) string {
 	id := modelID
 	if strings.HasPrefix(id, "arn:") {
-		// arn:aws[-cn|-us-gov]:bedrock:<region>:<account?>:<type>/<id>
-		parts := strings.SplitN(id, ":", 6)
-		if len(parts) != 6 || parts[2] != "bedrock" {
-			return modelID
-		}
-		typ, rest, ok := strings.Cut(parts[5], "/")
-		if !ok || (typ != "foundation-model" && typ != "inference-profile") {
+		rest, ok := arnResource(id)
+		if !ok {
 			return modelID
 		}
 		id = rest
@@ -118,6 +113,47 @@ func BaseID(modelID string) string {
 		}
 	}
 	return id
+}
+
+// Forms lists the forms of a model ID that name the same model, for
+// matching patterns against (routes, access checks): the ID as given; for
+// a foundation-model or inference-profile ARN, its resource ID (the
+// profile form "us.anthropic.…", or the plain ID); and the base ID. Each
+// appears once, the ID as given first. Other IDs (application inference
+// profiles, prompts, names the catalogue does not know) have one form.
+func Forms(modelID string) []string {
+	forms := []string{modelID}
+	add := func(f string) {
+		for _, g := range forms {
+			if g == f {
+				return
+			}
+		}
+		forms = append(forms, f)
+	}
+	if res, ok := arnResource(modelID); ok {
+		add(res)
+	}
+	add(BaseID(modelID))
+	return forms
+}
+
+// arnResource returns the model or profile ID inside a foundation-model or
+// inference-profile ARN:
+// arn:aws[-cn|-us-gov]:bedrock:<region>:<account?>:<type>/<id>.
+func arnResource(id string) (string, bool) {
+	if !strings.HasPrefix(id, "arn:") {
+		return "", false
+	}
+	parts := strings.SplitN(id, ":", 6)
+	if len(parts) != 6 || parts[2] != "bedrock" {
+		return "", false
+	}
+	typ, rest, ok := strings.Cut(parts[5], "/")
+	if !ok || (typ != "foundation-model" && typ != "inference-profile") {
+		return "", false
+	}
+	return rest, true
 }
 
 // UnknownModel is Bedrock's answer to a model ID it does not recognise:

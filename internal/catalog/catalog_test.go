@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -70,5 +72,26 @@ func TestNovaRejectsToolCachePoint(t *testing.T) {
 	claude, _ := c.Lookup("anthropic.claude-3-7-sonnet-20250219-v1:0")
 	if err := c.CheckCapabilities(claude, req); err != nil {
 		t.Errorf("claude: %v", err)
+	}
+}
+
+func TestForms(t *testing.T) {
+	const haiku = "anthropic.claude-3-haiku-20240307-v1:0"
+	for _, tc := range []struct {
+		id   string
+		want []string
+	}{
+		{haiku, []string{haiku}},
+		{"us." + haiku, []string{"us." + haiku, haiku}},
+		{"arn:aws:bedrock:us-east-1::foundation-model/" + haiku, []string{"arn:aws:bedrock:us-east-1::foundation-model/" + haiku, haiku}},
+		{"arn:aws:bedrock:us-east-1:123456789012:inference-profile/global." + haiku, []string{"arn:aws:bedrock:us-east-1:123456789012:inference-profile/global." + haiku, "global." + haiku, haiku}},
+		{"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123", []string{"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"}},
+		{"arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT12345", []string{"arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT12345"}},
+		{"arn:aws:s3:::bucket/anthropic.x", []string{"arn:aws:s3:::bucket/anthropic.x"}},
+		{"haiku", []string{"haiku"}},
+	} {
+		if diff := cmp.Diff(tc.want, Forms(tc.id)); diff != "" {
+			t.Errorf("Forms(%q) (-want +got):\n%s", tc.id, diff)
+		}
 	}
 }

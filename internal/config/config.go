@@ -7,6 +7,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -40,8 +41,11 @@ type Config struct {
 	// (default "builtin").
 	Default string `yaml:"default"`
 	// Redis, when set, holds state that replicas share (the prompt-cache
-	// registry); without it state lives in this process.
+	// registry, quota counters); without it state lives in this process.
 	Redis Redis `yaml:"redis"`
+	// Quotas limit requests, tokens and concurrency per principal and
+	// model; shared by replicas through Redis when it is configured.
+	Quotas Quotas `yaml:"quotas"`
 	// LogLevel is the least severe level logged: debug, info (default),
 	// warn or error; the -log-level flag wins.
 	LogLevel string `yaml:"log_level"`
@@ -68,6 +72,44 @@ type InvocationLog struct {
 	// Buffer is how many records may wait for the writer before further
 	// ones are dropped (default 1024).
 	Buffer int `yaml:"buffer"`
+}
+
+// Quota store failure policies.
+const (
+	FailOpen   = "fail_open"
+	FailClosed = "fail_closed"
+)
+
+// Quotas are the quota rules and how they are kept.
+type Quotas struct {
+	// OnRedisError decides calls when Redis cannot be reached: fail_open
+	// admits them uncounted, fail_closed refuses them (the default).
+	OnRedisError string `yaml:"on_redis_error"`
+	// DefaultOutputTokens is reserved for the answer of a request without
+	// maxTokens, capped by the model's maximum output (default 4096).
+	DefaultOutputTokens int `yaml:"default_output_tokens"`
+	// Lease is how long a concurrency slot held by a replica that died
+	// stays taken in Redis (default 10m); longer than the longest call.
+	Lease time.Duration `yaml:"lease"`
+	// Rules: the first whose principal and model match decides.
+	Rules []QuotaRule `yaml:"rules"`
+}
+
+// QuotaRule is one quota; zero limits are unlimited.
+type QuotaRule struct {
+	// Name appears in messages, metrics and Redis keys (default
+	// "<principal> <model>").
+	Name string `yaml:"name"`
+	// Principal and Model are exact names or globs (default "*").
+	Principal string `yaml:"principal"`
+	Model     string `yaml:"model"`
+	// Shared: every matching principal draws on one allowance (default:
+	// each principal has its own).
+	Shared            bool  `yaml:"shared"`
+	RequestsPerMinute int64 `yaml:"requests_per_minute"`
+	TokensPerMinute   int64 `yaml:"tokens_per_minute"`
+	// Concurrent bounds requests in flight at once.
+	Concurrent int64 `yaml:"concurrent"`
 }
 
 // Redis locates the shared Redis.
@@ -239,6 +281,7 @@ func (c *Config) check() error {
 		}
 	}
 	errs = append(errs, c.checkRouting()...)
+	errs = append(errs, c.checkQuotas()...)
 	if c.LogLevel != "" && !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
 	}
@@ -297,6 +340,38 @@ func (c *Config) checkRouting() []error {
 			if !known(f.Backend) {
 				errs = append(errs, fmt.Errorf("routes[%d].fallbacks[%d]: backend %q is not defined", i, j, f.Backend))
 			}
+		}
+	}
+	return errs
+}
+
+func (c *Config) checkQuotas() []error {
+	var errs []error
+	q := c.Quotas
+	switch q.OnRedisError {
+	case "", FailOpen, FailClosed:
+	default:
+		errs = append(errs, fmt.Errorf("quotas.on_redis_error: %q is not fail_open or fail_closed", q.OnRedisError))
+	}
+	if q.DefaultOutputTokens < 0 || q.Lease < 0 {
+		errs = append(errs, errors.New("quotas.default_output_tokens and quotas.lease must not be negative"))
+	}
+	names := map[string]int{}
+	for i, r := range q.Rules {
+		name := r.Name
+		if name == "" {
+			name = cmp.Or(r.Principal, "*") + " " + cmp.Or(r.Model, "*")
+		}
+		where := fmt.Sprintf("quotas.rules[%d] (%s)", i, name)
+		if j, ok := names[name]; ok {
+			errs = append(errs, fmt.Errorf("%s: rules[%d] has the same name; give one a different name (they would share counters)", where, j))
+		}
+		names[name] = i
+		switch {
+		case r.RequestsPerMinute < 0 || r.TokensPerMinute < 0 || r.Concurrent < 0:
+			errs = append(errs, fmt.Errorf("%s: limits must not be negative", where))
+		case r.RequestsPerMinute == 0 && r.TokensPerMinute == 0 && r.Concurrent == 0:
+			errs = append(errs, fmt.Errorf("%s: set requests_per_minute, tokens_per_minute or concurrent", where))
 		}
 	}
 	return errs

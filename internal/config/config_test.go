@@ -3,11 +3,13 @@ package config
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestParse(t *testing.T) {
@@ -131,4 +133,111 @@ func TestDocumentedConfigParses(t *testing.T) {
 	if len(c.Backends) != 4 || len(c.Routes) != 3 || c.Redis.URL == "" || c.Script == "" {
 		t.Errorf("parsed %d backends, %d routes: %+v", len(c.Backends), len(c.Routes), c)
 	}
+}
+
+func TestParseQuotas(t *testing.T) {
+	c, err := Parse([]byte(`
+quotas:
+  on_redis_error: fail_open
+  default_output_tokens: 1000
+  lease: 15m
+  rules:
+    - name: team-a-claude
+      principal: team-a
+      model: "anthropic.*"
+      requests_per_minute: 60
+      tokens_per_minute: 100000
+      concurrent: 4
+    - shared: true
+      requests_per_minute: 1000
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Quotas{
+		OnRedisError: FailOpen, DefaultOutputTokens: 1000, Lease: 15 * time.Minute,
+		Rules: []QuotaRule{
+			{Name: "team-a-claude", Principal: "team-a", Model: "anthropic.*", RequestsPerMinute: 60, TokensPerMinute: 100000, Concurrent: 4},
+			{Shared: true, RequestsPerMinute: 1000},
+		},
+	}
+	if diff := cmp.Diff(want, c.Quotas); diff != "" {
+		t.Errorf("quotas (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"quotas: {on_redis_error: maybe}", `"maybe" is not fail_open or fail_closed`},
+		{"quotas: {rules: [{principal: a}]}", "quotas.rules[0] (a *): set requests_per_minute, tokens_per_minute or concurrent"},
+		{"quotas: {rules: [{concurrent: -1}]}", "limits must not be negative"},
+		{"quotas: {rules: [{concurrent: 1}, {concurrent: 2}]}", "quotas.rules[1] (* *): rules[0] has the same name"},
+		{"quotas: {lease: -1s}", "must not be negative"},
+		{"quotas: {rules: [{requests_per_min: 1}]}", "field requests_per_min not found"},
+	} {
+		_, err := Parse([]byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// Every key Config accepts appears in the reference example of
+// docs/config.md, so a new key cannot go undocumented.
+func TestEveryKeyDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../docs/config.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(b), "```yaml\n")
+	doc, _, _ := strings.Cut(rest, "```")
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	docKeys(root.Content[0], "", documented)
+	for _, k := range structKeys(reflect.TypeFor[Config](), "") {
+		if !documented[k] {
+			t.Errorf("docs/config.md does not show the key %s", k)
+		}
+	}
+}
+
+// docKeys collects the key paths of a YAML document; list items add "[]".
+func docKeys(n *yaml.Node, prefix string, out map[string]bool) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := prefix + n.Content[i].Value
+			out[k] = true
+			docKeys(n.Content[i+1], k+".", out)
+		}
+	case yaml.SequenceNode:
+		for _, item := range n.Content {
+			docKeys(item, strings.TrimSuffix(prefix, ".")+"[].", out)
+		}
+	}
+}
+
+// structKeys lists the yaml key paths of a config struct; maps and
+// scalars are leaves.
+func structKeys(t reflect.Type, prefix string) []string {
+	var out []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		k := prefix + name
+		out = append(out, k)
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Duration]():
+			out = append(out, structKeys(ft, k+".")...)
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			out = append(out, structKeys(ft.Elem(), k+"[].")...)
+		}
+	}
+	return out
 }

@@ -1,11 +1,22 @@
 // Package metrics owns converse's Prometheus registry and every metric
-// name. Names follow the OpenTelemetry GenAI semantic conventions where one
-// exists (gen_ai.client.token.usage, gen_ai.server.time_to_first_token …,
-// with dots as underscores) and are converse_-prefixed otherwise.
+// name. Instruments are named and attributed by the OpenTelemetry GenAI
+// semantic conventions (gen_ai.server.request.duration,
+// gen_ai.client.token.usage …, with the spec's bucket boundaries); the
+// Prometheus names follow the OpenTelemetry-to-Prometheus mapping (dots
+// become underscores, the unit "s" a _seconds suffix). Instruments of
+// converse's own are converse.-prefixed.
+//
+// Every attribute value comes from a closed set, never from what a client
+// sends: model IDs are the router's bounded label (a catalogue ID, a route
+// pattern or "unknown"), backends are configured names, errors are
+// exception types. The instruments are declared once, as OpenTelemetry
+// describes them (name, unit, boundaries, attribute keys), so an OTel meter
+// can record the same values beside the Prometheus registry.
 package metrics
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,17 +24,134 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// Attribute keys (OpenTelemetry names; Prometheus labels replace dots with
+// underscores).
+const (
+	AttrOperationName = "gen_ai.operation.name" // always "chat" here
+	AttrProviderName  = "gen_ai.provider.name"  // openai, anthropic, aws.bedrock, converse …
+	AttrRequestModel  = "gen_ai.request.model"  // bounded: see Attrs.Model
+	AttrTokenType     = "gen_ai.token.type"     // input, output (cache_read, cache_write on converse.tokens)
+	AttrErrorType     = "error.type"            // exception type; absent (empty) on success
+	AttrOperation     = "converse.operation"    // Converse or ConverseStream
+	AttrBackend       = "converse.backend"      // backend name from the configuration
+	AttrCacheResult   = "converse.cache.result" // hit or miss
+)
+
+// OperationChat is gen_ai.operation.name for Converse and ConverseStream.
+const OperationChat = "chat"
+
+// Unknown labels a model or backend the router could not name from a closed
+// set, and None a call that never reached a backend.
+const (
+	Unknown = "unknown"
+	None    = "none"
+)
+
+// instrument is one metric as OpenTelemetry declares it.
+type instrument struct {
+	name    string // OpenTelemetry instrument name
+	unit    string // UCUM
+	help    string
+	buckets []float64 // explicit bucket boundaries; nil for counters
+	attrs   []string  // attribute keys, in label order
+}
+
+// promName maps an instrument to its Prometheus name as the OpenTelemetry
+// Prometheus exporter does: dots to underscores, a unit suffix for seconds,
+// none for annotations such as {token}, _total on counters.
+func (in instrument) promName() string {
+	n := strings.ReplaceAll(in.name, ".", "_")
+	if in.unit == "s" {
+		n += "_seconds"
+	}
+	if in.buckets == nil {
+		n += "_total"
+	}
+	return n
+}
+
+func (in instrument) labels() []string {
+	out := make([]string, len(in.attrs))
+	for i, a := range in.attrs {
+		out[i] = strings.ReplaceAll(a, ".", "_")
+	}
+	return out
+}
+
+// Bucket boundaries from the GenAI semantic conventions (gen-ai-metrics.md,
+// "This metric SHOULD be specified with ExplicitBucketBoundaries of …").
+var (
+	durationBuckets = []float64{0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92}
+	ttftBuckets     = []float64{0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0}
+	tpotBuckets     = []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5}
+	tokenBuckets    = []float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864}
+	// converse's own cost per request: microseconds to a second.
+	overheadBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}
+)
+
+var callAttrs = []string{AttrOperationName, AttrOperation, AttrProviderName, AttrRequestModel, AttrBackend}
+
+// The instruments. README.md lists them; TestInstrumentNames pins the
+// Prometheus spelling.
+var (
+	requestDuration = instrument{
+		name: "gen_ai.server.request.duration", unit: "s", buckets: durationBuckets,
+		help:  "Time from converse having read a request to its last byte handed to the client (OTel gen_ai.server.request.duration); error_type is set on failures.",
+		attrs: append(callAttrs[:len(callAttrs):len(callAttrs)], AttrErrorType),
+	}
+	timeToFirstToken = instrument{
+		name: "gen_ai.server.time_to_first_token", unit: "s", buckets: ttftBuckets,
+		help:  "Time from converse having read a stream request to its first content event, for successful streams (OTel gen_ai.server.time_to_first_token).",
+		attrs: callAttrs,
+	}
+	timePerOutputToken = instrument{
+		name: "gen_ai.server.time_per_output_token", unit: "s", buckets: tpotBuckets,
+		help:  "(duration - time to first token) / (output tokens - 1) of successful streams (OTel gen_ai.server.time_per_output_token).",
+		attrs: callAttrs,
+	}
+	tokenUsage = instrument{
+		name: "gen_ai.client.token.usage", unit: "{token}", buckets: tokenBuckets,
+		help:  "Tokens per call by gen_ai_token_type (OTel gen_ai.client.token.usage): input includes cache reads and writes, as gen_ai.usage.input_tokens does.",
+		attrs: append(callAttrs[:len(callAttrs):len(callAttrs)], AttrTokenType),
+	}
+	overhead = instrument{
+		name: "converse.overhead", unit: "s", buckets: overheadBuckets,
+		help:  "Per request, converse's own time: gen_ai.server.request.duration minus the time spent waiting on backends (every attempt, fallbacks included).",
+		attrs: []string{AttrOperation, AttrProviderName, AttrBackend},
+	}
+	tokens = instrument{
+		name:  "converse.tokens",
+		help:  "Tokens by gen_ai_token_type as Bedrock reports them: input (not from or into the cache), output, cache_read, cache_write. Cache hit ratio = cache_read / (input + cache_read + cache_write).",
+		attrs: []string{AttrProviderName, AttrRequestModel, AttrBackend, AttrTokenType},
+	}
+	fallbacks = instrument{
+		name:  "converse.fallbacks",
+		help:  "Calls moved on to the next backend of a route, by the backend that failed and its error.",
+		attrs: []string{AttrRequestModel, AttrBackend, AttrErrorType},
+	}
+	cacheLookups = instrument{
+		name:  "converse.prompt_cache.lookups",
+		help:  "Prompt-cache lookups by model and result (hit, miss).",
+		attrs: []string{AttrRequestModel, AttrCacheResult},
+	}
+)
+
 // Metrics records what the router sees. A nil *Metrics records nothing, so
 // components built without metrics (tests) need no special case.
 type Metrics struct {
-	reg         *prometheus.Registry
-	requests    *prometheus.CounterVec
-	duration    *prometheus.HistogramVec
-	ttft        *prometheus.HistogramVec
-	tokens      *prometheus.CounterVec
-	usageHist   *prometheus.HistogramVec
-	fallbacks   *prometheus.CounterVec
-	cacheLookup *prometheus.CounterVec
+	reg                            *prometheus.Registry
+	duration, ttft, tpot, usage    *prometheus.HistogramVec
+	overhead                       *prometheus.HistogramVec
+	tokens, fallbacks, cacheLookup *prometheus.CounterVec
+	quota                          quotaMetrics
+}
+
+func histogram(in instrument) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: in.promName(), Help: in.help, Buckets: in.buckets}, in.labels())
+}
+
+func counter(in instrument) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: in.promName(), Help: in.help}, in.labels())
 }
 
 // New returns metrics on a registry of their own (never the global one),
@@ -32,40 +160,18 @@ func New() *Metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := &Metrics{
-		reg: reg,
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "converse_requests_total",
-			Help: "Calls by operation, requested model, backend and outcome (ok or the Bedrock exception type).",
-		}, []string{"operation", "model", "backend", "outcome"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "gen_ai_server_request_duration_seconds",
-			Help:    "Time from the router receiving a call to its last byte (OTel gen_ai.server.request.duration).",
-			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300},
-		}, []string{"operation", "model", "backend"}),
-		ttft: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "gen_ai_server_time_to_first_token_seconds",
-			Help:    "Time until a stream's first content event (OTel gen_ai.server.time_to_first_token).",
-			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
-		}, []string{"model", "backend"}),
-		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "converse_tokens_total",
-			Help: "Tokens by model and type: input (uncached), output, cache_read, cache_write. Cache hit ratio = cache_read / (input + cache_read + cache_write).",
-		}, []string{"model", "type"}),
-		usageHist: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "gen_ai_client_token_usage",
-			Help:    "Tokens per call by type (OTel gen_ai.client.token.usage; input counts cached tokens too).",
-			Buckets: prometheus.ExponentialBuckets(1, 4, 12),
-		}, []string{"model", "type"}),
-		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "converse_fallbacks_total",
-			Help: "Calls moved to the next backend of a route, by the backend that failed.",
-		}, []string{"model", "backend"}),
-		cacheLookup: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "converse_prompt_cache_lookups_total",
-			Help: "Prompt-cache lookups by model and result (hit, miss).",
-		}, []string{"model", "result"}),
+		reg:         reg,
+		duration:    histogram(requestDuration),
+		ttft:        histogram(timeToFirstToken),
+		tpot:        histogram(timePerOutputToken),
+		usage:       histogram(tokenUsage),
+		overhead:    histogram(overhead),
+		tokens:      counter(tokens),
+		fallbacks:   counter(fallbacks),
+		cacheLookup: counter(cacheLookups),
 	}
-	reg.MustRegister(m.requests, m.duration, m.ttft, m.tokens, m.usageHist, m.fallbacks, m.cacheLookup)
+	reg.MustRegister(m.duration, m.ttft, m.tpot, m.usage, m.overhead, m.tokens, m.fallbacks, m.cacheLookup)
+	m.quota = newQuotaMetrics(reg)
 	return m
 }
 
@@ -74,45 +180,89 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
+// Attrs are the attributes every call carries. All values come from
+// closed sets.
+type Attrs struct {
+	// Operation is the Bedrock operation: Converse or ConverseStream.
+	Operation string
+	// Provider is the backend's gen_ai.provider.name (openai, anthropic,
+	// aws.bedrock, converse for the built-in model), or None.
+	Provider string
+	// Model is the served model: its catalogue ID, else the route pattern
+	// that matched, else Unknown. Never the ID as a client sent it.
+	Model string
+	// Backend is the configured backend name, or None.
+	Backend string
+}
+
+func (a Attrs) values() []string {
+	return []string{OperationChat, a.Operation, a.Provider, a.Model, a.Backend}
+}
+
 // Usage is the token usage of one call, Bedrock's way: Input excludes what
 // was read from or written to the prompt cache.
 type Usage struct {
 	Input, Output, CacheRead, CacheWrite int
 }
 
-// Call records one finished call.
-func (m *Metrics) Call(operation, model, backend, outcome string, took time.Duration, u *Usage) {
+// Call is one finished call as the router saw it.
+type Call struct {
+	Attrs
+	// ErrorType is "" on success, else the Bedrock exception type (or
+	// "cancelled" when the client went away).
+	ErrorType string
+	// Duration is converse's time for the call: from the request having
+	// been read to the last byte handed back.
+	Duration time.Duration
+	// Upstream is the part of Duration spent waiting on backends, summed
+	// over every attempt.
+	Upstream time.Duration
+	// FirstToken is a stream's time to its first content event (same
+	// origin as Duration); zero for Converse or a stream without content.
+	FirstToken time.Duration
+	// Usage is the call's token usage; nil when it failed or reported none.
+	Usage *Usage
+}
+
+// Record records one finished call.
+func (m *Metrics) Record(c Call) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(operation, model, backend, outcome).Inc()
-	m.duration.WithLabelValues(operation, model, backend).Observe(took.Seconds())
+	v := c.values()
+	m.duration.WithLabelValues(append(v, c.ErrorType)...).Observe(c.Duration.Seconds())
+	m.overhead.WithLabelValues(c.Operation, c.Provider, c.Backend).Observe(max(c.Duration-c.Upstream, 0).Seconds())
+	if c.ErrorType != "" {
+		return
+	}
+	if c.FirstToken > 0 {
+		m.ttft.WithLabelValues(v...).Observe(c.FirstToken.Seconds())
+		if u := c.Usage; u != nil && u.Output > 1 {
+			m.tpot.WithLabelValues(v...).Observe((c.Duration - c.FirstToken).Seconds() / float64(u.Output-1))
+		}
+	}
+	u := c.Usage
 	if u == nil {
 		return
 	}
-	for typ, n := range map[string]int{"input": u.Input, "output": u.Output, "cache_read": u.CacheRead, "cache_write": u.CacheWrite} {
-		if n > 0 {
-			m.tokens.WithLabelValues(model, typ).Add(float64(n))
+	m.usage.WithLabelValues(append(v, "input")...).Observe(float64(u.Input + u.CacheRead + u.CacheWrite))
+	m.usage.WithLabelValues(append(v, "output")...).Observe(float64(u.Output))
+	for _, t := range []struct {
+		typ string
+		n   int
+	}{{"input", u.Input}, {"output", u.Output}, {"cache_read", u.CacheRead}, {"cache_write", u.CacheWrite}} {
+		if t.n > 0 {
+			m.tokens.WithLabelValues(c.Provider, c.Model, c.Backend, t.typ).Add(float64(t.n))
 		}
 	}
-	m.usageHist.WithLabelValues(model, "input").Observe(float64(u.Input + u.CacheRead + u.CacheWrite))
-	m.usageHist.WithLabelValues(model, "output").Observe(float64(u.Output))
-}
-
-// FirstToken records a stream's time to its first content event.
-func (m *Metrics) FirstToken(model, backend string, took time.Duration) {
-	if m == nil {
-		return
-	}
-	m.ttft.WithLabelValues(model, backend).Observe(took.Seconds())
 }
 
 // Fallback records a call moving past a failed backend.
-func (m *Metrics) Fallback(model, backend string) {
+func (m *Metrics) Fallback(model, backend, errorType string) {
 	if m == nil {
 		return
 	}
-	m.fallbacks.WithLabelValues(model, backend).Inc()
+	m.fallbacks.WithLabelValues(model, backend, errorType).Inc()
 }
 
 // CacheLookup records a prompt-cache lookup.

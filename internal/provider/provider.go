@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"iter"
+	"time"
 
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
@@ -24,6 +25,10 @@ type Call struct {
 	Raw []byte
 	// Principal names the authenticated caller, for logs and upstream tags.
 	Principal string
+	// Received is when the server had the request in hand (body read,
+	// caller authenticated), the origin of the request's duration and of
+	// converse's own overhead in metrics; zero means when the router got it.
+	Received time.Time
 	// Prompt is the prompt's offline token count when the router already
 	// made it (requests with cache points), so a backend that counts
 	// offline need not count again; nil otherwise.

@@ -73,7 +73,7 @@ func (r *Router) account(ctx context.Context, c *provider.Call, p plan, t target
 		if err := promptcache.Register(ctx, r.cache, in); err != nil {
 			r.opts.Logger.WarnContext(ctx, "prompt cache registry", "error", err.Error())
 		}
-		r.opts.Metrics.CacheLookup(c.ModelID, u.CacheReadInputTokens != nil && *u.CacheReadInputTokens > 0)
+		r.opts.Metrics.CacheLookup(p.label, u.CacheReadInputTokens != nil && *u.CacheReadInputTokens > 0)
 		return u
 	}
 	// The backend's own prompt count is the better total; our checkpoint
@@ -86,7 +86,7 @@ func (r *Router) account(ctx context.Context, c *provider.Call, p plan, t target
 		r.opts.Logger.WarnContext(ctx, "prompt cache registry", "error", err.Error())
 		return u
 	}
-	r.opts.Metrics.CacheLookup(c.ModelID, cu.CacheReadInputTokens > 0)
+	r.opts.Metrics.CacheLookup(p.label, cu.CacheReadInputTokens > 0)
 	tu := cu.TokenUsage(u.OutputTokens)
 	return &tu
 }

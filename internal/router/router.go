@@ -16,6 +16,7 @@ import (
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/ratelimit"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -38,9 +39,20 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics records calls, tokens and fallbacks; nil records nothing.
 	Metrics *metrics.Metrics
+	// ProviderNames give each backend's gen_ai.provider.name for metrics
+	// (openai, anthropic, aws.bedrock, converse for the built-in model); a
+	// backend not listed is labelled "unknown".
+	ProviderNames map[string]string
 	// Cache remembers cached prompt prefixes and their TTLs; nil means an
 	// in-memory registry for this process (Redis shares it across replicas).
 	Cache promptcache.Registry
+	// Quotas limit requests, tokens and concurrency per principal and
+	// model (no rules: none). Match, Logger and Metrics default to the
+	// router's glob, logger and metrics.
+	Quotas ratelimit.Options
+	// QuotaOutputTokens is what a quota reserves for the answer of a
+	// request without maxTokens (default DefaultQuotaOutputTokens).
+	QuotaOutputTokens int
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
@@ -48,6 +60,7 @@ type Router struct {
 	opts   Options
 	routes []compiledRoute
 	cache  promptcache.Registry
+	quotas *ratelimit.Limiter
 }
 
 // New checks the options and returns a Router.
@@ -66,6 +79,11 @@ func New(opts Options) (*Router, error) {
 		r.cache = promptcache.NewMemory(promptcache.MemoryOptions{})
 	}
 	var errs []error
+	q, err := newQuotas(opts)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("router: quotas: %w", err))
+	}
+	r.quotas = q
 	if _, ok := opts.Backends[opts.Default]; !ok {
 		errs = append(errs, fmt.Errorf("router: default backend %q is not among the backends", opts.Default))
 	}
@@ -154,13 +172,26 @@ func noBackend(model string) error {
 
 // Converse answers a Converse call, moving down the route's fallbacks while
 // targets are throttled, unavailable or time out.
-func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
-	start := time.Now()
+func (r *Router) Converse(ctx context.Context, c *provider.Call) (out *wire.ConverseResponse, err error) {
+	rec := r.begin("Converse", c)
 	p, err := r.prepare(c, false)
+	rec.call.Model = p.label
 	if err != nil {
-		r.opts.Metrics.Call("Converse", c.ModelID, "", outcome(err), time.Since(start), nil)
+		rec.done(err, nil)
 		return nil, err
 	}
+	res, err := r.admit(ctx, c, p)
+	if err != nil {
+		rec.done(err, nil)
+		return nil, err
+	}
+	defer func() {
+		q := quotaTally{res: res, counter: r.opts.Tokens}
+		if out != nil {
+			q.usage = out.Usage
+		}
+		q.settle(ctx, err)
+	}()
 	last := noBackend(c.ModelID)
 	for i, t := range p.targets {
 		cc, err := attempt(c, t, i == 0)
@@ -169,25 +200,28 @@ func (r *Router) Converse(ctx context.Context, c *provider.Call) (*wire.Converse
 			continue
 		}
 		invocationlog.Routed(ctx, t.name, t.model)
+		rec.attempt(r, t)
+		began := time.Now()
 		out, err := t.provider.Converse(ctx, cc)
+		rec.upstream(time.Since(began))
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			var u *metrics.Usage
 			if err == nil {
 				out.Usage = r.account(ctx, cc, p, t, out.Usage)
 				u = usageOf(out.Usage)
 			}
-			r.opts.Metrics.Call("Converse", c.ModelID, t.name, outcome(err), time.Since(start), u)
+			rec.done(err, u)
 			return out, err
 		}
 		last = err
-		r.fellBack(ctx, c, t, err)
+		r.fellBack(ctx, c, p, t, err)
 	}
-	r.opts.Metrics.Call("Converse", c.ModelID, "", outcome(last), time.Since(start), nil)
+	rec.done(last, nil)
 	return nil, last
 }
 
-func (r *Router) fellBack(ctx context.Context, c *provider.Call, t target, err error) {
-	r.opts.Metrics.Fallback(c.ModelID, t.name)
+func (r *Router) fellBack(ctx context.Context, c *provider.Call, p plan, t target, err error) {
+	r.opts.Metrics.Fallback(p.label, t.name, errorType(err))
 	r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "error", err.Error())
 }
 
@@ -195,13 +229,20 @@ func (r *Router) fellBack(ctx context.Context, c *provider.Call, t target, err e
 // the first event: after that the client has seen part of an answer.
 func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
-		start := time.Now()
+		rec := r.begin("ConverseStream", c)
+		q := quotaTally{counter: r.opts.Tokens}
+		var final error // how the call ended, for settling its quota
 		p, err := r.prepare(c, true)
+		rec.call.Model = p.label
+		if err == nil {
+			q.res, err = r.admit(ctx, c, p)
+		}
 		if err != nil {
-			r.opts.Metrics.Call("ConverseStream", c.ModelID, "", outcome(err), time.Since(start), nil)
+			rec.done(err, nil)
 			yield(nil, err)
 			return
 		}
+		defer func() { q.settle(ctx, final) }()
 		last := noBackend(c.ModelID)
 		for i, t := range p.targets {
 			cc, err := attempt(c, t, i == 0)
@@ -210,51 +251,54 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 				continue
 			}
 			invocationlog.Routed(ctx, t.name, t.model)
-			started, firstToken, retry := false, false, false
+			rec.attempt(r, t)
+			started, retry := false, false
 			var u *metrics.Usage
 			var failure error
-			for ev, err := range ordered(t.name, t.provider.ConverseStream(ctx, cc)) {
+			// step handles one event; it reports whether the stream is over.
+			step := func(ev *wire.StreamEvent, err error) bool {
 				if err != nil && !started && retryable(err) && ctx.Err() == nil {
 					last, retry = err, true
-					r.fellBack(ctx, c, t, err)
-					break
+					r.fellBack(ctx, c, p, t, err)
+					return true
 				}
 				started = true
 				if err != nil {
 					failure = err
-				} else if ev.ContentBlockDelta != nil && !firstToken {
-					firstToken = true
-					r.opts.Metrics.FirstToken(c.ModelID, t.name, time.Since(start))
+				} else if ev.ContentBlockDelta != nil {
+					rec.firstToken()
 				} else if ev.Metadata != nil {
 					ev.Metadata.Usage = r.account(ctx, cc, p, t, ev.Metadata.Usage)
 					u = usageOf(ev.Metadata.Usage)
 				}
-				if !yield(ev, err) || err != nil {
+				q.see(ev)
+				return !yield(ev, err) || err != nil
+			}
+			// The backend's time is what passes between handing us one
+			// event and the next (and closing); the loop body is ours.
+			mark := time.Now()
+			for ev, err := range ordered(t.name, t.provider.ConverseStream(ctx, cc)) {
+				rec.upstream(time.Since(mark))
+				over := step(ev, err)
+				mark = time.Now()
+				if over {
 					break
 				}
 			}
+			rec.upstream(time.Since(mark))
 			if !retry {
 				if failure == nil && ctx.Err() != nil {
 					failure = ctx.Err()
 				}
-				r.opts.Metrics.Call("ConverseStream", c.ModelID, t.name, outcome(failure), time.Since(start), u)
+				rec.done(failure, u)
+				final = failure
 				return
 			}
 		}
-		r.opts.Metrics.Call("ConverseStream", c.ModelID, "", outcome(last), time.Since(start), nil)
+		rec.done(last, nil)
+		final = last
 		yield(nil, last)
 	}
-}
-
-// outcome labels a call's result: "ok" or the exception type.
-func outcome(err error) string {
-	switch {
-	case err == nil:
-		return "ok"
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	}
-	return wire.AsException(err).Type
 }
 
 func usageOf(u *wire.TokenUsage) *metrics.Usage {

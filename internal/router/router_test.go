@@ -8,9 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
@@ -237,24 +240,83 @@ func TestNoFallbackMidStream(t *testing.T) {
 	}
 }
 
-func TestGlobMatch(t *testing.T) {
-	for _, tc := range []struct {
-		p, s string
-		want bool
-	}{
-		{"*", "anything:at/all", true},
-		{"anthropic.*", "anthropic.claude-3", true},
-		{"anthropic.*", "us.anthropic.claude-3", false},
-		{"*claude*", "us.anthropic.claude-3:0", true},
-		{"a*b*c", "abc", true},
-		{"a*b*c", "acb", false},
-		{"exact", "exact", true},
-		{"exact", "exact2", false},
+// TestRouteGlobDialect: routes use internal/glob, where ? is one
+// character (routes used to take it literally, unlike principals).
+func TestRouteGlobDialect(t *testing.T) {
+	backends := map[string]provider.Provider{"builtin": &fake{name: "builtin"}, "local": &fake{name: "local"}}
+	r := newRouter(t, backends, []Route{{Pattern: "anthropic.claude-?-haiku-*", Target: Target{Backend: "local"}}}, nil)
+	for model, want := range map[string]string{
+		"anthropic.claude-3-haiku-20240307-v1:0":    "local:anthropic.claude-3-haiku-20240307-v1:0",
+		"us.anthropic.claude-3-haiku-20240307-v1:0": "local:us.anthropic.claude-3-haiku-20240307-v1:0",
+		"anthropic.claude-3-sonnet-20240229-v1:0":   "builtin:anthropic.claude-3-sonnet-20240229-v1:0",
 	} {
-		if got := globMatch(tc.p, tc.s); got != tc.want {
-			t.Errorf("globMatch(%q, %q) = %v", tc.p, tc.s, got)
+		if got, err := answer(t, r, model); err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", model, got, err, want)
 		}
 	}
+}
+
+// TestAccessAcrossForms: every form a client can name a model by ×
+// principal patterns, decided as the server decides (auth on the router's
+// ModelForms). An alias resolves to its target's forms; its own name is
+// never one of them.
+func TestAccessAcrossForms(t *testing.T) {
+	const haiku = "anthropic.claude-3-haiku-20240307-v1:0"
+	r := newRouter(t, map[string]provider.Provider{"builtin": &fake{name: "builtin"}}, nil, map[string]string{
+		"fast": haiku, "fast-us": "us." + haiku, "nova": "amazon.nova-lite-v1:0",
+	})
+	ids := []string{
+		haiku,
+		"us." + haiku,
+		"global." + haiku,
+		"arn:aws:bedrock:us-east-1::foundation-model/" + haiku,
+		"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us." + haiku,
+		"fast",
+		"fast-us",
+		"nova",
+		"vendor.made-up-v1:0",
+		"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123",
+	}
+	// One column per ID above: T allowed, . refused.
+	for _, tc := range []struct{ pattern, want string }{
+		{"anthropic.*", "TTTTTTT..."},
+		{"us.anthropic.*", ".T..T.T..."},
+		{haiku, "TTTTTTT..."},
+		{"anthropic.claude-?-haiku-*", "TTTTTTT..."},
+		{"arn:aws:bedrock:*:*:inference-profile/*", "....T....."},
+		{"arn:aws:bedrock:*:*:foundation-model/anthropic.*", "...T......"},
+		{"fast", ".........."},
+		{"nova", ".........."},
+		{"amazon.*", ".......T.."},
+		{"vendor.*", "........T."}, // allowed here; the router then refuses the ID
+		{"*", "TTTTTTTTTT"},
+	} {
+		p := &auth.Principal{Name: "p", Models: []string{tc.pattern}}
+		var got strings.Builder
+		for _, id := range ids {
+			if p.Authorize(id, r.ModelForms(id)) == nil {
+				got.WriteByte('T')
+			} else {
+				got.WriteByte('.')
+			}
+		}
+		if got.String() != tc.want {
+			t.Errorf("pattern %q: got %s, want %s", tc.pattern, got.String(), tc.want)
+			for i, id := range ids {
+				if got.String()[i] != tc.want[i] {
+					t.Logf("  %s: forms %q", id, r.ModelForms(id))
+				}
+			}
+		}
+	}
+}
+
+// scrape returns the registry's exposition.
+func scrape(t *testing.T, m *metrics.Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }
 
 func TestMetrics(t *testing.T) {
@@ -262,33 +324,136 @@ func TestMetrics(t *testing.T) {
 	m := metrics.New()
 	const model = "meta.llama3-8b-instruct-v1:0"
 	r, err := New(Options{
-		Backends: map[string]provider.Provider{"builtin": &fake{name: "builtin"}, "a": &fake{name: "a", err: wire.Errorf(wire.ThrottlingException, "x")}, "b": &fake{name: "b"}},
-		Default:  "builtin", Tokens: tok, Catalog: catalog.New(), Metrics: m,
-		Routes: []Route{{Pattern: model, Target: Target{Backend: "a"}, Fallbacks: []Target{{Backend: "b"}}}},
+		Backends: map[string]provider.Provider{
+			"builtin": &fake{name: "builtin"}, "a": &fake{name: "a", err: wire.Errorf(wire.ThrottlingException, "x")}, "b": &fake{name: "b"},
+			"odd": &fake{name: "odd", err: wire.Errorf("WeirdUpstreamException", "x")},
+		},
+		Default: "builtin", Tokens: tok, Catalog: catalog.New(), Metrics: m,
+		ProviderNames: map[string]string{"builtin": "converse", "a": "openai", "b": "anthropic"},
+		Routes: []Route{
+			{Pattern: model, Target: Target{Backend: "a"}, Fallbacks: []Target{{Backend: "b"}}},
+			{Pattern: "custom.*", Target: Target{Backend: "builtin"}},
+			{Pattern: "odd.*", Target: Target{Backend: "odd"}},
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := answer(t, r, model); err != nil {
-		t.Fatal(err)
+	for _, id := range []string{model, "us." + model, "custom.mine", "custom.yours"} {
+		if _, err := answer(t, r, id); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := answer(t, r, "no-such-model"); err == nil {
-		t.Fatal("unknown model accepted")
+	for _, id := range []string{"no-such-model", "other-made-up-id", "odd.one"} {
+		if _, err := answer(t, r, id); err == nil {
+			t.Fatalf("%s accepted", id)
+		}
 	}
 	for range r.ConverseStream(t.Context(), call(model)) {
 	}
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body := rec.Body.String()
+	body := scrape(t, m)
+	const chat = `gen_ai_operation_name="chat"`
 	for _, want := range []string{
-		`converse_requests_total{backend="b",model="meta.llama3-8b-instruct-v1:0",operation="Converse",outcome="ok"} 1`,
-		`converse_requests_total{backend="b",model="meta.llama3-8b-instruct-v1:0",operation="ConverseStream",outcome="ok"} 1`,
-		`converse_requests_total{backend="",model="no-such-model",operation="Converse",outcome="ValidationException"} 1`,
-		`converse_fallbacks_total{backend="a",model="meta.llama3-8b-instruct-v1:0"} 2`,
-		`gen_ai_server_time_to_first_token_seconds_count{backend="b",model="meta.llama3-8b-instruct-v1:0"} 1`,
+		// The profile form is labelled with its catalogue ID.
+		`gen_ai_server_request_duration_seconds_count{converse_backend="b",converse_operation="Converse",error_type="",` + chat + `,gen_ai_provider_name="anthropic",gen_ai_request_model="meta.llama3-8b-instruct-v1:0"} 2`,
+		`gen_ai_server_request_duration_seconds_count{converse_backend="b",converse_operation="ConverseStream",error_type="",` + chat + `,gen_ai_provider_name="anthropic",gen_ai_request_model="meta.llama3-8b-instruct-v1:0"} 1`,
+		// IDs outside the catalogue: the route pattern, or unknown.
+		`gen_ai_server_request_duration_seconds_count{converse_backend="builtin",converse_operation="Converse",error_type="",` + chat + `,gen_ai_provider_name="converse",gen_ai_request_model="custom.*"} 2`,
+		`gen_ai_server_request_duration_seconds_count{converse_backend="none",converse_operation="Converse",error_type="ValidationException",` + chat + `,gen_ai_provider_name="none",gen_ai_request_model="unknown"} 2`,
+		// An exception type Bedrock does not have is not a label value.
+		`gen_ai_server_request_duration_seconds_count{converse_backend="odd",converse_operation="Converse",error_type="_OTHER",` + chat + `,gen_ai_provider_name="unknown",gen_ai_request_model="odd.*"} 1`,
+		`converse_fallbacks_total{converse_backend="a",error_type="ThrottlingException",gen_ai_request_model="meta.llama3-8b-instruct-v1:0"} 3`,
+		`gen_ai_server_time_to_first_token_seconds_count{converse_backend="b",converse_operation="ConverseStream",` + chat + `,gen_ai_provider_name="anthropic",gen_ai_request_model="meta.llama3-8b-instruct-v1:0"} 1`,
+		`gen_ai_client_token_usage_count{converse_backend="b",converse_operation="ConverseStream",` + chat + `,gen_ai_provider_name="anthropic",gen_ai_request_model="meta.llama3-8b-instruct-v1:0",gen_ai_token_type="input"} 1`,
+		`converse_tokens_total{converse_backend="b",gen_ai_provider_name="anthropic",gen_ai_request_model="meta.llama3-8b-instruct-v1:0",gen_ai_token_type="output"} 1`,
+		`converse_overhead_seconds_count{converse_backend="none",converse_operation="Converse",gen_ai_provider_name="none"} 2`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	for _, leaked := range []string{"no-such-model", "other-made-up-id", "custom.mine", "odd.one", "us.meta", "WeirdUpstream"} {
+		if strings.Contains(body, leaked) {
+			t.Errorf("a client-chosen value became a label: %s", leaked)
+		}
+	}
+}
+
+// slow is a backend whose work takes fake time (under synctest): a pause
+// before answering, and one between stream events.
+type slow struct{ pause time.Duration }
+
+func (s slow) Converse(context.Context, *provider.Call) (*wire.ConverseResponse, error) {
+	time.Sleep(s.pause)
+	text := "ok"
+	return &wire.ConverseResponse{Output: &wire.ConverseOutput{Message: &wire.Message{Role: "assistant", Content: []wire.ContentBlock{{Text: &text}}}},
+		StopReason: wire.StopReasonEndTurn, Usage: &wire.TokenUsage{InputTokens: 1, OutputTokens: 1, TotalTokens: 2}}, nil
+}
+
+func (s slow) ConverseStream(context.Context, *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
+	return func(yield func(*wire.StreamEvent, error) bool) {
+		text := "tok"
+		for _, ev := range []*wire.StreamEvent{
+			{MessageStart: &wire.MessageStartEvent{Role: "assistant"}},
+			{ContentBlockDelta: &wire.ContentBlockDeltaEvent{Delta: &wire.ContentBlockDelta{Text: &text}}},
+			{ContentBlockDelta: &wire.ContentBlockDeltaEvent{Delta: &wire.ContentBlockDelta{Text: &text}}},
+			{ContentBlockStop: &wire.ContentBlockStopEvent{}},
+			{MessageStop: &wire.MessageStopEvent{StopReason: wire.StopReasonEndTurn}},
+			{Metadata: &wire.ConverseStreamMetadataEvent{Usage: &wire.TokenUsage{InputTokens: 1, OutputTokens: 5, TotalTokens: 6}}},
+		} {
+			time.Sleep(s.pause)
+			if !yield(ev, nil) {
+				return
+			}
+		}
+	}
+}
+
+// TestOverhead: converse_overhead_seconds is the server's time minus the
+// backends' time. Under synctest the clock moves only while goroutines
+// sleep, so the backends' pauses and the server's own (time before the
+// router, a slow consumer of the stream) are exact.
+func TestOverhead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tok, _ := sharedTokens()
+		m := metrics.New()
+		const model = "meta.llama3-8b-instruct-v1:0"
+		r, err := New(Options{
+			Backends: map[string]provider.Provider{"builtin": &fake{}, "throttled": &fake{err: wire.Errorf(wire.ThrottlingException, "x")}, "slow": slow{pause: time.Second}},
+			Default:  "builtin", Tokens: tok, Catalog: catalog.New(), Metrics: m,
+			Routes: []Route{{Pattern: model, Target: Target{Backend: "throttled"}, Fallbacks: []Target{{Backend: "slow"}}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The server had the request 3 s before the router: that is ours.
+		c := call(model)
+		c.Received = time.Now().Add(-3 * time.Second)
+		if _, err := r.Converse(t.Context(), c); err != nil {
+			t.Fatal(err)
+		}
+		// A stream: 6 events 1 s apart from the backend, and a consumer
+		// that takes 2 s over each event (writing to a slow client).
+		for _, err := range r.ConverseStream(t.Context(), call(model)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Second)
+		}
+		body := scrape(t, m)
+		for _, want := range []string{
+			`converse_overhead_seconds_sum{converse_backend="slow",converse_operation="Converse",gen_ai_provider_name="unknown"} 3`,
+			`converse_overhead_seconds_sum{converse_backend="slow",converse_operation="ConverseStream",gen_ai_provider_name="unknown"} 12`,
+			`gen_ai_server_request_duration_seconds_sum{converse_backend="slow",converse_operation="Converse",error_type="",gen_ai_operation_name="chat",gen_ai_provider_name="unknown",gen_ai_request_model="meta.llama3-8b-instruct-v1:0"} 4`,
+			`gen_ai_server_request_duration_seconds_sum{converse_backend="slow",converse_operation="ConverseStream",error_type="",gen_ai_operation_name="chat",gen_ai_provider_name="unknown",gen_ai_request_model="meta.llama3-8b-instruct-v1:0"} 18`,
+			// First delta: after messageStart (1 s, then 2 s ours) and 1 s more.
+			`gen_ai_server_time_to_first_token_seconds_sum{converse_backend="slow",converse_operation="ConverseStream",gen_ai_operation_name="chat",gen_ai_provider_name="unknown",gen_ai_request_model="meta.llama3-8b-instruct-v1:0"} 4`,
+			// (18 s - 4 s) / (5 output tokens - 1).
+			`gen_ai_server_time_per_output_token_seconds_sum{converse_backend="slow",converse_operation="ConverseStream",gen_ai_operation_name="chat",gen_ai_provider_name="unknown",gen_ai_request_model="meta.llama3-8b-instruct-v1:0"} 3.5`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+	})
 }

@@ -2,9 +2,12 @@ package router
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/glob"
+	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
 )
 
@@ -19,10 +22,11 @@ type Target struct {
 // Route sends the model IDs matching Pattern to Target, falling back to
 // Fallbacks in order when the target is throttled, unavailable or times out.
 type Route struct {
-	// Pattern is an exact model ID or a glob where * matches any run of
-	// characters ("anthropic.*", "*" for everything). It is matched against
-	// the ID as sent and against its base ID, so a route for
-	// "anthropic.claude-3-haiku-20240307-v1:0" also serves
+	// Pattern is an exact model ID or an internal/glob pattern: * matches
+	// any run of characters, ? exactly one ("anthropic.*", "*" for
+	// everything). It is matched against every form of the ID after
+	// aliases (catalog.Forms: as sent, an ARN's resource, the base ID), so
+	// a route for "anthropic.claude-3-haiku-20240307-v1:0" also serves
 	// "us.anthropic.claude-3-haiku-20240307-v1:0" and inference-profile
 	// and foundation-model ARNs of it.
 	Pattern   string
@@ -42,6 +46,9 @@ type plan struct {
 	targets []target
 	model   catalog.Model
 	known   bool // the catalogue knows the model
+	// label names the model in metrics from a closed set: the catalogue
+	// ID, else the pattern of the route that matched, else "unknown".
+	label string
 }
 
 func (r *Router) buildTarget(t Target) (target, error) {
@@ -52,27 +59,47 @@ func (r *Router) buildTarget(t Target) (target, error) {
 	return target{name: t.Backend, provider: p, model: t.Model}, nil
 }
 
+// alias returns the ID a client's model ID stands for.
+func (r *Router) alias(modelID string) string {
+	if a, ok := r.opts.Aliases[modelID]; ok {
+		return a
+	}
+	return modelID
+}
+
+// ModelForms returns the forms of the model modelID is served as, which
+// routes match and access checks must match (catalog.Forms of the ID after
+// aliases): never the alias name itself, so an alias grants access to
+// nothing its target does not.
+func (r *Router) ModelForms(modelID string) []string {
+	return catalog.Forms(r.alias(modelID))
+}
+
 // plan resolves aliases and routes for a model ID. With no matching route,
 // catalogue models go to the default backend and anything else is refused
 // as Bedrock refuses an invalid model identifier, so a typo fails here as
 // it would on AWS; a route (such as "*") can accept any ID.
 func (r *Router) plan(modelID string) (plan, error) {
-	id := modelID
-	if a, ok := r.opts.Aliases[id]; ok {
-		id = a
-	}
+	id := r.alias(modelID)
 	m, known := r.opts.Catalog.Lookup(id)
-	base := catalog.BaseID(id)
+	label := metrics.Unknown
+	if known {
+		label = m.ID
+	}
+	forms := catalog.Forms(id)
 	for _, rt := range r.routes {
-		if !globMatch(rt.pattern, id) && !globMatch(rt.pattern, base) {
+		if !slices.ContainsFunc(forms, func(f string) bool { return glob.Match(rt.pattern, f) }) {
 			continue
 		}
-		return plan{targets: rt.targets(id), model: m, known: known}, nil
+		if !known {
+			label = rt.pattern
+		}
+		return plan{targets: rt.targets(id), model: m, known: known, label: label}, nil
 	}
 	if !known && !isPromptARN(id) {
-		return plan{}, catalog.UnknownModel(modelID)
+		return plan{label: label}, catalog.UnknownModel(modelID)
 	}
-	return plan{targets: []target{{name: r.opts.Default, provider: r.opts.Backends[r.opts.Default], model: id}}, model: m, known: known}, nil
+	return plan{targets: []target{{name: r.opts.Default, provider: r.opts.Backends[r.opts.Default], model: id}}, model: m, known: known, label: label}, nil
 }
 
 // compiledRoute is a Route with its backends looked up.
@@ -97,26 +124,4 @@ func (c compiledRoute) targets(id string) []target {
 // it (with its promptVariables) unless a route says otherwise.
 func isPromptARN(id string) bool {
 	return strings.HasPrefix(id, "arn:") && strings.Contains(id, ":prompt/")
-}
-
-// globMatch matches the whole string; * matches any run of characters,
-// including ':' and '/', which model IDs and ARNs contain.
-func globMatch(pattern, s string) bool {
-	if !strings.Contains(pattern, "*") {
-		return pattern == s
-	}
-	parts := strings.Split(pattern, "*")
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return strings.HasSuffix(s, last)
 }

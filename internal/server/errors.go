@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -31,6 +33,7 @@ func exceptionOf(err error) *wire.Exception {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ex := exceptionOf(err)
 	w.Header().Set("X-Amzn-ErrorType", ex.Type+":http://internal.amazon.com/coral/com.amazon.bedrock/")
+	setRetryAfter(w.Header(), ex.RetryAfter)
 	body := struct {
 		Type string `json:"__type"`
 		*wire.Exception
@@ -38,6 +41,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if err := writeJSON(w, ex.HTTPStatus(), body); err != nil {
 		s.opts.Logger.WarnContext(r.Context(), "write error response", "cause", err.Error())
 	}
+}
+
+// setRetryAfter tells a throttled client when to retry, rounded up: the
+// standard Retry-After in seconds and x-amz-retry-after in milliseconds,
+// which the AWS SDKs' standard retryers (JavaScript; Go with the 2026
+// retry behaviour) use as the least delay before the next attempt.
+func setRetryAfter(h http.Header, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	h.Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+	h.Set("x-amz-retry-after", strconv.FormatInt(int64((d+time.Millisecond-1)/time.Millisecond), 10))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {

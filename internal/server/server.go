@@ -25,6 +25,10 @@ import (
 
 // Router is what the server needs from internal/router.
 type Router interface {
+	// ModelForms lists the forms of the model a model ID is served as
+	// (after aliases: as sent, an ARN's resource, the base ID), which a
+	// principal's patterns are matched against.
+	ModelForms(modelID string) []string
 	Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error)
 	ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error]
 	CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (*wire.CountTokensResponse, error)
@@ -138,6 +142,7 @@ type request struct {
 	modelID   string
 	body      []byte
 	principal *auth.Principal
+	received  time.Time // body read and caller checked
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, req *request) error
@@ -197,12 +202,14 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 	if err != nil {
 		return err
 	}
+	// Access is decided on the model that will be served, before any
+	// backend call or token count.
 	modelID := r.PathValue("modelId")
 	invocationlog.FromContext(r.Context()).Request(principal.Name, body)
-	if err := principal.Authorize(modelID); err != nil {
+	if err := principal.Authorize(modelID, s.opts.Router.ModelForms(modelID)); err != nil {
 		return err
 	}
-	return h(w, r, &request{modelID: modelID, body: body, principal: principal})
+	return h(w, r, &request{modelID: modelID, body: body, principal: principal, received: time.Now()})
 }
 
 // validate applies the checks that need no model knowledge: the API model's
@@ -216,7 +223,7 @@ func (s *Server) validate(in *wire.ConverseRequest, stream bool) error {
 
 func (s *Server) call(req *request, decoded *wire.ConverseRequest) *provider.Call {
 	decoded.ModelID = req.modelID
-	return &provider.Call{ModelID: req.modelID, Request: decoded, Raw: req.body, Principal: req.principal.Name}
+	return &provider.Call{ModelID: req.modelID, Request: decoded, Raw: req.body, Principal: req.principal.Name, Received: req.received}
 }
 
 func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) error {

@@ -29,7 +29,6 @@ type recorder struct {
 	server.Router
 	mu     sync.Mutex
 	models []string
-	protos []int
 }
 
 func (r *recorder) note(c *provider.Call) {

@@ -19,6 +19,9 @@ type Failing struct {
 
 var _ server.Router = Failing{}
 
+// ModelForms is the model ID itself: Failing has no aliases.
+func (f Failing) ModelForms(modelID string) []string { return []string{modelID} }
+
 // Converse fails.
 func (f Failing) Converse(context.Context, *provider.Call) (*wire.ConverseResponse, error) {
 	return nil, f.Err

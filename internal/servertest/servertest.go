@@ -15,9 +15,11 @@ import (
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/health"
 	"github.com/conversekit/converse/internal/invocationlog"
+	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
+	"github.com/conversekit/converse/internal/ratelimit"
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/server"
 	"github.com/conversekit/converse/internal/tokens"
@@ -29,8 +31,10 @@ import (
 type Options struct {
 	// Backends are added beside "builtin".
 	Backends map[string]provider.Provider
-	// Routes and Default as in router.Options ("builtin" when empty).
+	// Routes, Aliases and Default as in router.Options (Default is
+	// "builtin" when empty).
 	Routes  []router.Route
+	Aliases map[string]string
 	Default string
 	// Builtin replaces the built-in model's options (Tokens is filled in).
 	Builtin builtin.Options
@@ -43,6 +47,10 @@ type Options struct {
 	// Health and Invocations as in server.Options.
 	Health      *health.Probes
 	Invocations *invocationlog.Log
+	// Metrics, when set, records what the router sees (scrape its Handler).
+	Metrics *metrics.Metrics
+	// Quotas are the router's quota rules and store (none by default).
+	Quotas ratelimit.Options
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -118,7 +126,11 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if o.Default == "" {
 		o.Default = "builtin"
 	}
-	rt, err := router.New(router.Options{Backends: backends, Default: o.Default, Routes: o.Routes, Tokens: tok, Catalog: cat, Cache: o.Cache})
+	rt, err := router.New(router.Options{
+		Backends: backends, Default: o.Default, Routes: o.Routes, Aliases: o.Aliases,
+		Tokens: tok, Catalog: cat, Cache: o.Cache, Metrics: o.Metrics, Quotas: o.Quotas,
+		ProviderNames: map[string]string{"builtin": "converse"},
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Exception names, exactly as the API model's shape names. The SDKs type an
@@ -77,6 +78,10 @@ type Exception struct {
 	OriginalStatusCode int    `json:"originalStatusCode,omitempty"`
 	OriginalMessage    string `json:"originalMessage,omitempty"`
 	ResourceName       string `json:"resourceName,omitempty"`
+	// RetryAfter, when positive, tells a throttled caller when to retry;
+	// the server sends it as Retry-After and x-amz-retry-after headers,
+	// which the SDKs' standard retryers read. Not part of the body.
+	RetryAfter time.Duration `json:"-"`
 }
 
 // Errorf returns an exception of the given type with a formatted message.

@@ -545,6 +545,8 @@ func (b *blocking) wait(ctx context.Context) {
 	b.once.Do(func() { close(b.released) })
 }
 
+func (b *blocking) ModelForms(modelID string) []string { return []string{modelID} }
+
 func (b *blocking) Converse(ctx context.Context, _ *provider.Call) (*wire.ConverseResponse, error) {
 	b.wait(ctx)
 	return nil, wire.Errorf(wire.InternalServerException, "caller left")

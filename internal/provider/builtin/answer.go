@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -49,7 +51,7 @@ var lengthRequest = regexp.MustCompile(`(?i)\b(\d{1,6})\s*(words?|tokens?)\b`)
 func answerText(req *wire.ConverseRequest) string {
 	seed := requestSeed(req)
 	rng := rand.New(rand.NewPCG(seed, seed>>1|1))
-	question := lastUserText(req.Messages)
+	question := questionOf(req.Messages)
 	topic := topicOf(question)
 
 	var b strings.Builder
@@ -89,20 +91,79 @@ func answerText(req *wire.ConverseRequest) string {
 	return b.String()
 }
 
-// requestSeed hashes the conversation (system, messages, tools) as canonical
-// JSON, so key order in the client's body does not matter and inference
-// settings (maxTokens, stopSequences) cut the same answer short rather than
-// change it.
+// requestSeed hashes the conversation (system, messages, tools), so key
+// order in the client's body does not matter and inference settings
+// (maxTokens, stopSequences) cut the same answer short rather than change
+// it. Text blocks, where huge prompts live, are written to the hash as they
+// are; other blocks are hashed as their canonical JSON one at a time, so no
+// copy of the whole conversation is ever made.
 func requestSeed(req *wire.ConverseRequest) uint64 {
 	h := fnv.New64a()
-	conv := struct {
-		System   []wire.SystemContentBlock
-		Messages []wire.Message
-		Tools    *wire.ToolConfiguration
-	}{req.System, req.Messages, req.ToolConfig}
-	b, _ := json.Marshal(conv) // decoded requests always marshal
-	h.Write(b)
+	var n [8]byte
+	field := func(tag byte, b []byte) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write([]byte{tag})
+		h.Write(n[:])
+		h.Write(b)
+	}
+	var chunk [4096]byte
+	text := func(tag byte, s string) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write([]byte{tag})
+		h.Write(n[:])
+		for len(s) > 0 { // fnv has no WriteString: copy through a small buffer
+			k := copy(chunk[:], s)
+			h.Write(chunk[:k])
+			s = s[k:]
+		}
+	}
+	block := func(v any) {
+		b, _ := json.Marshal(v) // decoded requests always marshal
+		field('j', b)
+	}
+	for _, sb := range req.System {
+		if sb.Text != nil && *sb.Text != "" {
+			text('s', *sb.Text)
+			continue
+		}
+		block(sb)
+	}
+	for _, m := range req.Messages {
+		text('r', string(m.Role))
+		for _, c := range m.Content {
+			if c.Text != nil && *c.Text != "" {
+				text('t', *c.Text)
+				continue
+			}
+			block(c)
+		}
+	}
+	if req.ToolConfig != nil {
+		block(req.ToolConfig)
+	}
 	return h.Sum64()
+}
+
+// questionWindow is how much of each end of the question the built-in
+// model reads: enough for any instruction ("in 50 words", a tool's
+// arguments), while a 100 MiB prompt costs no more than a short one.
+const questionWindow = 8 << 10
+
+// questionOf is the last user turn's text, its middle left out when it is
+// longer than two windows.
+func questionOf(msgs []wire.Message) string {
+	q := lastUserText(msgs)
+	if len(q) <= 2*questionWindow {
+		return q
+	}
+	i, j := questionWindow, len(q)-questionWindow
+	for i > 0 && !utf8.RuneStart(q[i]) { // cut between runes
+		i--
+	}
+	for j < len(q) && !utf8.RuneStart(q[j]) {
+		j++
+	}
+	return q[:i] + " … " + q[j:]
 }
 
 func lastUserText(msgs []wire.Message) string {
@@ -164,13 +225,31 @@ func capitalise(s string) string {
 	return string(r)
 }
 
+// clip collapses runs of white space to one space and keeps the first n
+// runes, adding "…" when it cut. It reads only as far as it keeps, so a
+// huge prompt costs no more than a short one.
 func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	var b strings.Builder
+	runes, space := 0, false
+	emit := func(r rune) bool {
+		if runes == n {
+			return false
+		}
+		b.WriteRune(r)
+		runes++
+		return true
 	}
-	return string(r[:n]) + "…"
+	for _, r := range strings.TrimSpace(s) {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if (space && !emit(' ')) || !emit(r) {
+			return b.String() + "…"
+		}
+		space = false
+	}
+	return b.String()
 }
 
 func wordCount(s string) int { return len(strings.Fields(s)) }

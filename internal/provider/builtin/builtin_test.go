@@ -2,9 +2,11 @@ package builtin
 
 import (
 	"encoding/json"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -182,5 +184,85 @@ func TestToolRoundTripConverseAndStream(t *testing.T) {
 	text := *final.Output.Message.Content[0].Text
 	if final.StopReason != wire.StopReasonEndTurn || !strings.Contains(text, `Weather_Tool returned {"sky":"clear","temperature_c":18}`) {
 		t.Errorf("final %q %q", final.StopReason, text)
+	}
+}
+
+// hugePrompt is a request whose one user message is n bytes of prose.
+func hugePrompt(n int) *provider.Call {
+	words := []string{"the ", "model ", "answers ", "deterministically, ", "from ", "conversation\n"}
+	var b strings.Builder
+	b.Grow(n)
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(words[i%len(words)])
+	}
+	text := b.String() + " Summarise it in 20 words."
+	req := &wire.ConverseRequest{ModelID: "amazon.nova-micro-v1:0", Messages: []wire.Message{{Role: wire.ConversationRoleUser, Content: []wire.ContentBlock{{Text: &text}}}}}
+	return &provider.Call{ModelID: req.ModelID, Request: req}
+}
+
+// BenchmarkHugePrompt answers a 16 MiB prompt; bytes/op over the prompt's
+// size is what the built-in model costs per byte of prompt (issue: ≤ 2).
+func BenchmarkHugePrompt(b *testing.B) {
+	m := newModel(b)
+	const size = 16 << 20
+	c := hugePrompt(size)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Converse(b.Context(), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A huge prompt costs the built-in model a bounded amount of memory: it
+// reads a window of the question, clips before it copies and hashes the
+// conversation without marshalling it whole (it used to allocate ~27 times
+// the prompt). Bytes allocated are counted, not time, so a busy machine
+// cannot fail it.
+func TestHugePromptMemory(t *testing.T) {
+	m := newModel(t)
+	const size = 8 << 20
+	c := hugePrompt(size)
+	if _, err := m.Converse(t.Context(), c); err != nil { // warm caches
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	out, err := m.Converse(t.Context(), c)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > size/4 {
+		t.Errorf("answering a %d-byte prompt allocated %d bytes; want at most %d", size, got, size/4)
+	}
+	text := *out.Output.Message.Content[0].Text
+	if n := len(strings.Fields(text)); n > 200 {
+		t.Errorf("answer has %d words for a 20-word request: %q", n, text)
+	}
+}
+
+func TestClipAndQuestionWindow(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"  a   b\\n c ", 10, "a b c"},
+		{"abc def", 5, "abc d…"},
+		{"abc def", 4, "abc …"},
+		{"abc def", 7, "abc def"},
+		{"héllo wörld", 7, "héllo w…"},
+		{"", 3, ""},
+	} {
+		if got := clip(strings.ReplaceAll(c.in, `\n`, "\n"), c.n); got != c.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+	long := strings.Repeat("é", questionWindow) + "MIDDLE" + strings.Repeat("ü", questionWindow) + " in 20 words"
+	q := questionOf([]wire.Message{{Role: wire.ConversationRoleUser, Content: []wire.ContentBlock{{Text: &long}}}})
+	if strings.Contains(q, "MIDDLE") || !strings.HasSuffix(q, "in 20 words") || !utf8.ValidString(q) || len(q) > 2*questionWindow+8 {
+		t.Errorf("questionOf kept %d bytes, valid UTF-8 %v, suffix ok %v", len(q), utf8.ValidString(q), strings.HasSuffix(q, "in 20 words"))
 	}
 }

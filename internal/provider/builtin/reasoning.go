@@ -95,7 +95,7 @@ func checkThinking(s reasoningSettings, ic *wire.InferenceConfiguration) error {
 // was asked, what it will do (call tools or answer), then sentences about
 // the topic up to the word bound.
 func reasoningText(req *wire.ConverseRequest, calls []wire.ToolUseBlock, words int) string {
-	question := lastUserText(req.Messages)
+	question := questionOf(req.Messages)
 	var b strings.Builder
 	if question != "" {
 		fmt.Fprintf(&b, "The user asks %q.", clip(question, 120))

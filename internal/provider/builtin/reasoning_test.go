@@ -148,7 +148,8 @@ func TestThinkingBudgetLimits(t *testing.T) {
 }
 
 func TestSignatureDeterministic(t *testing.T) {
-	if signature("m", "a") != signature("m", "a") || signature("m", "a") == signature("m", "b") || signature("m", "a") == signature("n", "a") {
+	first, again := signature("m", "a"), signature("m", "a")
+	if first != again || first == signature("m", "b") || first == signature("n", "a") {
 		t.Error("signature is not a deterministic function of model and text")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/glob"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -32,7 +33,7 @@ type Script struct {
 type rule struct {
 	name        string
 	line        int
-	model       string // glob; "" matches every model
+	model       string // internal/glob pattern; "" matches every model
 	text        *regexp.Regexp
 	toolResults *bool
 	tools       []string
@@ -422,38 +423,11 @@ func (r *rule) matches(c *provider.Call, stream bool) bool {
 // and ARNs.
 func modelMatches(pattern string, c *provider.Call) bool {
 	for _, id := range []string{c.ModelID, c.UpstreamModel} {
-		if id != "" && (glob(pattern, id) || glob(pattern, catalog.BaseID(id))) {
+		if id != "" && (glob.Match(pattern, id) || glob.Match(pattern, catalog.BaseID(id))) {
 			return true
 		}
 	}
 	return false
-}
-
-// glob matches s against a pattern where * is any run of characters
-// (including / and :) and ? is any one character.
-func glob(pattern, s string) bool {
-	p, t := []rune(pattern), []rune(s)
-	pi, ti, star, mark := 0, 0, -1, 0
-	for ti < len(t) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == t[ti]):
-			pi++
-			ti++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ti
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ti = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
 }
 
 // scriptedCalls turns a rule's tool calls into toolUse blocks. An input the

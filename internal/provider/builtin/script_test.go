@@ -412,22 +412,24 @@ func TestScriptProbabilityIsSeeded(t *testing.T) {
 	}
 }
 
-func TestGlob(t *testing.T) {
+// TestModelMatches: rules use internal/glob on the ID as sent, the
+// upstream model and their base IDs.
+func TestModelMatches(t *testing.T) {
 	for _, tc := range []struct {
-		p, s string
-		want bool
+		p, id, upstream string
+		want            bool
 	}{
-		{"*", "anything/at:all", true},
-		{"anthropic.*", "anthropic.claude-3-haiku-20240307-v1:0", true},
-		{"anthropic.*", "amazon.nova", false},
-		{"*haiku*", "us.anthropic.claude-3-haiku-20240307-v1:0", true},
-		{"a?c", "abc", true},
-		{"a?c", "ac", false},
-		{"exact", "exact", true},
-		{"exact", "exactly", false},
+		{"*", "anything/at:all", "", true},
+		{"anthropic.*", "anthropic.claude-3-haiku-20240307-v1:0", "", true},
+		{"anthropic.*", "us.anthropic.claude-3-haiku-20240307-v1:0", "", true},
+		{"anthropic.*", "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0", "", true},
+		{"anthropic.*", "amazon.nova", "", false},
+		{"anthropic.*", "haiku", "anthropic.claude-3-haiku-20240307-v1:0", true},
+		{"anthropic.claude-?-haiku-*", "anthropic.claude-3-haiku-20240307-v1:0", "", true},
+		{"exact", "exactly", "", false},
 	} {
-		if got := glob(tc.p, tc.s); got != tc.want {
-			t.Errorf("glob(%q, %q) = %v", tc.p, tc.s, got)
+		if got := modelMatches(tc.p, &provider.Call{ModelID: tc.id, UpstreamModel: tc.upstream}); got != tc.want {
+			t.Errorf("modelMatches(%q, %q, %q) = %v", tc.p, tc.id, tc.upstream, got)
 		}
 	}
 }

@@ -23,7 +23,7 @@ func toolCalls(req *wire.ConverseRequest) []wire.ToolUseBlock {
 	if len(specs) == 0 || lastUserHasToolResults(req.Messages) {
 		return nil
 	}
-	question := lastUserText(req.Messages)
+	question := questionOf(req.Messages)
 	words := wordsOf(question)
 	var chosen []*wire.ToolSpecification
 	var choice *wire.ToolChoice
