@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -380,5 +381,31 @@ func TestLogOntoFile(t *testing.T) {
 	}
 	if len(seen) != 30 {
 		t.Errorf("found %d of 30 records", len(seen))
+	}
+}
+
+// The cost a call pays on its own goroutine: opening, filling and queueing
+// a record (the writer's encoding runs on the log's goroutine, here too).
+func BenchmarkInvocation(b *testing.B) {
+	body := []byte(`{"messages":[{"role":"user","content":[{"text":"` + strings.Repeat("word ", 400) + `"},{"image":{"format":"png","source":{"bytes":"` + strings.Repeat("QUFB", 5000) + `"}}}]}]}`)
+	resp := &wire.ConverseResponse{StopReason: "end_turn", Output: &wire.ConverseOutput{Message: &wire.Message{Role: "assistant", Content: []wire.ContentBlock{{Text: new(strings.Repeat("answer ", 200))}}}},
+		Usage: &wire.TokenUsage{InputTokens: 500, OutputTokens: 200}}
+	for _, bodies := range []bool{false, true} {
+		b.Run(fmt.Sprintf("bodies=%v", bodies), func(b *testing.B) {
+			l, err := New(Options{Writer: io.Discard, Bodies: bodies, Buffer: 1 << 16, Secrets: []string{"sk-0123456789abcdef", "another-secret-value"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			ctx := context.Background()
+			for b.Loop() {
+				ctx, inv := l.Begin(ctx, "Converse", "0123", "anthropic.claude-3-haiku-20240307-v1:0")
+				inv.Request("team-a", body)
+				Routed(ctx, "builtin", "m")
+				inv.Response(resp)
+				inv.End(200, "")
+			}
+			b.ReportMetric(float64(l.Dropped()), "dropped")
+		})
 	}
 }
