@@ -26,8 +26,10 @@ import (
 	"github.com/conversekit/converse/internal/provider/replay"
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/server"
+	"github.com/conversekit/converse/internal/telemetry"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
+	"go.opentelemetry.io/otel"
 )
 
 type serveFlags struct {
@@ -123,7 +125,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	bs, err := backends(ctx, cfg, builtin.New(bopts))
+	tel, err := telemetry.New(ctx, telemetryOptions(cfg.Telemetry))
+	if err != nil {
+		return err
+	}
+	defer shutdownTelemetry(tel, logger)
+	if tel.Enabled() {
+		// The exporter reports failures (an unreachable collector) only
+		// through this process-wide hook; the library never sets it.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("telemetry", "error", err.Error()) }))
+	}
+	bs, err := backends(ctx, cfg, builtin.New(bopts), tel.Propagator)
 	if err != nil {
 		return err
 	}
@@ -160,8 +172,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
 		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cacheRegistry(rdb, cfg.Redis),
-		ProviderNames: providerNames(cfg),
-		Quotas:        quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
+		ProviderNames: providerNames(cfg), TracerProvider: tel.TracerProvider,
+		Quotas: quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
 	})
 	if err != nil {
 		return err
@@ -180,6 +192,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, err := server.New(server.Options{
 		Router: rt, Validator: validator, Auth: authn, Logger: logger,
 		Health: probes, Invocations: invocations,
+		Tracing: server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
 	})
 	if err != nil {
 		return err
@@ -200,6 +213,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 	fmt.Fprintf(stdout, "converse %s listening on %s (built-in model answers every catalogue model ID)\n\n%s\n  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n%s",
 		version(), endpoint, authNote, endpoint, tlsNote)
+	if tel.Enabled() {
+		fmt.Fprintf(stdout, "  traces: OTLP %s\n", telemetryOptions(cfg.Telemetry).Describe())
+	}
 	if f.metrics != "" {
 		mln, err := net.Listen("tcp", f.metrics)
 		if err != nil {
@@ -217,6 +233,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return err
+}
+
+func telemetryOptions(t config.Telemetry) telemetry.Options {
+	return telemetry.Options{
+		Enabled: t.Enabled, Protocol: t.Protocol, Endpoint: t.Endpoint,
+		SampleRatio: t.SampleRatio, ServiceName: t.ServiceName, Version: version(),
+	}
+}
+
+// shutdownTelemetry exports the spans still buffered, for at most a few
+// seconds: a collector that is gone must not hold the exit.
+func shutdownTelemetry(tel *telemetry.Telemetry, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tel.Shutdown(ctx); err != nil {
+		logger.Warn("export remaining spans", "error", err.Error())
+	}
 }
 
 // authenticator builds the request verifier: the config's principals, or

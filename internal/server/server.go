@@ -65,6 +65,8 @@ type Options struct {
 	// Invocations records every Converse and ConverseStream call; nil
 	// records nothing.
 	Invocations *invocationlog.Log
+	// Tracing makes a span of each request (trace.go); zero: none.
+	Tracing Tracing
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -110,7 +112,7 @@ func New(opts Options) (*Server, error) {
 		{"converse-stream", "ConverseStream", s.converseStream},
 		{"count-tokens", "CountTokens", s.countTokens},
 	} {
-		h := s.operation(op.name, op.h)
+		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.emptyModelOps[op.suffix] = h
 	}

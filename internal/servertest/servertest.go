@@ -51,6 +51,11 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Quotas are the router's quota rules and store (none by default).
 	Quotas ratelimit.Options
+	// Tracing traces the server and, with its TracerProvider, the router.
+	// ProviderNames name backends' providers for metrics and traces
+	// (default: builtin is "converse").
+	Tracing       server.Tracing
+	ProviderNames map[string]string
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -126,10 +131,14 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if o.Default == "" {
 		o.Default = "builtin"
 	}
+	providerNames := o.ProviderNames
+	if providerNames == nil {
+		providerNames = map[string]string{"builtin": "converse"}
+	}
 	rt, err := router.New(router.Options{
 		Backends: backends, Default: o.Default, Routes: o.Routes, Aliases: o.Aliases,
 		Tokens: tok, Catalog: cat, Cache: o.Cache, Metrics: o.Metrics, Quotas: o.Quotas,
-		ProviderNames: map[string]string{"builtin": "converse"},
+		ProviderNames: providerNames, TracerProvider: o.Tracing.TracerProvider,
 	})
 	if err != nil {
 		return nil, err
@@ -150,7 +159,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Health: o.Health, Invocations: o.Invocations})
+	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing, Health: o.Health, Invocations: o.Invocations})
 	if err != nil {
 		return nil, err
 	}
