@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -62,7 +60,7 @@ func TestBackendStreamTimeoutsWired(t *testing.T) {
 	} {
 		t.Run(b.Kind, func(t *testing.T) {
 			b.FirstTokenTimeout, b.IdleTimeout = 50*time.Millisecond, time.Hour
-			p, err := backend(t.Context(), b, nil)
+			p, err := backend(t.Context(), b, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,23 +79,6 @@ func TestBackendStreamTimeoutsWired(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A configured backend follows no redirect, and the warning reaches the
 // server's log.
 func TestBackendRefusesRedirects(t *testing.T) {
@@ -109,7 +90,7 @@ func TestBackendRefusesRedirects(t *testing.T) {
 	}))
 	defer srv.Close()
 	var logs lockedBuffer
-	p, err := backend(t.Context(), config.Backend{Name: "moved", Kind: config.KindOpenAI, BaseURL: srv.URL + "/v1"}, slog.New(slog.NewTextHandler(&logs, nil)))
+	p, err := backend(t.Context(), config.Backend{Name: "moved", Kind: config.KindOpenAI, BaseURL: srv.URL + "/v1"}, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

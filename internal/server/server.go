@@ -16,6 +16,8 @@ import (
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/eventstream"
+	"github.com/conversekit/converse/internal/health"
+	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/media"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/wire"
@@ -57,6 +59,14 @@ type Options struct {
 	// trickles its body cannot hold a connection forever; 0 means 5 minutes
 	// (100 MiB at about 350 KB/s).
 	BodyReadTimeout time.Duration
+	// Health answers GET /healthz and /readyz before authentication; nil
+	// means always live and ready.
+	Health *health.Probes
+	// Invocations records every Converse and ConverseStream call; nil
+	// records nothing.
+	Invocations *invocationlog.Log
+	// Tracing makes a span of each request (trace.go); zero: none.
+	Tracing Tracing
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -85,7 +95,13 @@ func New(opts Options) (*Server, error) {
 	if opts.BodyReadTimeout == 0 {
 		opts.BodyReadTimeout = 5 * time.Minute
 	}
+	if opts.Health == nil {
+		opts.Health = health.New(health.Options{})
+	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), emptyModelOps: map[string]http.Handler{}}
+	// Probes are GETs outside /model/, so no Bedrock route can collide;
+	// they bypass operation(), hence authentication.
+	opts.Health.Register(s.mux)
 	// ServeMux matches patterns segment by segment on the escaped path, so
 	// an ARN's %2F stays inside {modelId}; PathValue returns it decoded.
 	for _, op := range []struct {
@@ -96,7 +112,7 @@ func New(opts Options) (*Server, error) {
 		{"converse-stream", "ConverseStream", s.converseStream},
 		{"count-tokens", "CountTokens", s.countTokens},
 	} {
-		h := s.operation(op.name, op.h)
+		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.emptyModelOps[op.suffix] = h
 	}
@@ -139,11 +155,18 @@ type handler func(w http.ResponseWriter, r *http.Request, req *request) error
 func (s *Server) operation(name string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		var inv *invocationlog.Invocation
+		if name == "Converse" || name == "ConverseStream" {
+			var ctx context.Context
+			ctx, inv = s.opts.Invocations.Begin(r.Context(), name, w.Header().Get("x-amzn-RequestId"), r.PathValue("modelId"))
+			r = r.WithContext(ctx)
+		}
 		rw := &statusWriter{ResponseWriter: w}
 		err := s.serveOperation(rw, r, h)
 		if err != nil {
 			s.writeError(rw, r, err)
 		}
+		inv.End(rw.status(), outcomeOf(r, err))
 		attrs := []any{
 			"op", name, "model", r.PathValue("modelId"), "status", rw.status(),
 			"ms", time.Since(start).Milliseconds(), "id", w.Header().Get("x-amzn-RequestId"),
@@ -184,6 +207,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 	// Access is decided on the model that will be served, before any
 	// backend call or token count.
 	modelID := r.PathValue("modelId")
+	invocationlog.FromContext(r.Context()).Request(principal.Name, body)
 	if err := principal.Authorize(modelID, s.opts.Router.ModelForms(modelID)); err != nil {
 		return err
 	}
@@ -217,6 +241,7 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) 
 	if err != nil {
 		return err
 	}
+	invocationlog.FromContext(r.Context()).Response(out)
 	return writeJSON(w, http.StatusOK, out)
 }
 
@@ -233,6 +258,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 		return err
 	}
 	ctx := r.Context()
+	inv := invocationlog.FromContext(ctx)
 	var ew *eventstream.Writer
 	for ev, err := range s.opts.Router.ConverseStream(ctx, s.call(req, &in)) {
 		if err != nil {
@@ -240,6 +266,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 				return err
 			}
 			ex := exceptionOf(err)
+			inv.Fail(outcomeOf(r, err))
 			s.logStreamError(r, err, ex)
 			if werr := ew.WriteException(ex); werr != nil {
 				s.logStreamError(r, werr, nil)
@@ -254,14 +281,29 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 		}
 		if err := ew.WriteEvent(ev); err != nil {
 			// The client is gone; leaving the loop stops the provider.
+			inv.Fail(invocationlog.Cancelled)
 			s.logStreamError(r, err, nil)
 			return nil
 		}
+		inv.Event(ev)
 	}
 	if ew == nil {
 		return errors.New("provider ended the stream without any event")
 	}
 	return nil
+}
+
+// outcomeOf names a call's result for the invocation log: "" when it
+// succeeded, Cancelled when the client went away, else the exception type
+// the client received.
+func outcomeOf(r *http.Request, err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.Canceled) || r.Context().Err() != nil:
+		return invocationlog.Cancelled
+	}
+	return exceptionOf(err).Type
 }
 
 func (s *Server) logStreamError(r *http.Request, err error, ex *wire.Exception) {
