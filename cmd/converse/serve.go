@@ -19,14 +19,17 @@ import (
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/config"
+	"github.com/conversekit/converse/internal/health"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
 	"github.com/conversekit/converse/internal/provider/replay"
 	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/server"
+	"github.com/conversekit/converse/internal/telemetry"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
+	"go.opentelemetry.io/otel"
 )
 
 type serveFlags struct {
@@ -39,6 +42,7 @@ type serveFlags struct {
 	ttft       time.Duration
 	tps        float64
 	logFormat  string
+	logLevel   string
 	metrics    string
 	script     string
 	record     string
@@ -60,6 +64,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&f.ttft, "builtin-ttft", 300*time.Millisecond, "built-in model: time to first token")
 	fs.Float64Var(&f.tps, "builtin-tps", 60, "built-in model: output tokens per second (0: no pacing)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.logLevel, "log-level", "", "least severe level logged: debug, info, warn or error (default info, or the config's log_level)")
 	fs.StringVar(&f.script, "script", "", "built-in model: scripted rules from this YAML `file` (see docs/emulator.md)")
 	fs.StringVar(&f.record, "record", "", "record every exchange with the backends into `dir`")
 	fs.StringVar(&f.replay, "replay", "", "answer only from the exchanges recorded in `dir`")
@@ -75,15 +80,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 
-	logger, err := newLogger(stderr, f.logFormat)
-	if err != nil {
-		return err
-	}
 	cfg := &config.Config{}
 	if f.config != "" {
+		var err error
 		if cfg, err = config.Load(f.config); err != nil {
 			return err
 		}
+	}
+	if !set["log-level"] {
+		f.logLevel = cmp.Or(cfg.LogLevel, "info")
+	}
+	logger, err := newLogger(stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return err
 	}
 	if !set["addr"] {
 		f.addr = cmp.Or(cfg.Listen, "127.0.0.1:8080")
@@ -129,7 +138,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	bs, err := backends(ctx, cfg, builtin.New(bopts))
+	tel, err := telemetry.New(ctx, telemetryOptions(cfg.Telemetry))
+	if err != nil {
+		return err
+	}
+	defer shutdownTelemetry(tel, logger)
+	if tel.Enabled() {
+		// The exporter reports failures (an unreachable collector) only
+		// through this process-wide hook; the library never sets it.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("telemetry", "error", err.Error()) }))
+	}
+	bs, err := backends(ctx, cfg, builtin.New(bopts), tel.Propagator, logger)
 	if err != nil {
 		return err
 	}
@@ -157,11 +176,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if rdb != nil {
 		defer rdb.Close()
 	}
+	probes := health.New(health.Options{Checks: readiness(rdb), Logger: logger})
+	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger)
+	if err != nil {
+		return err
+	}
+	defer closeInvocations()
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
 		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cacheRegistry(rdb, cfg.Redis),
-		ProviderNames: providerNames(cfg),
-		Quotas:        quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
+		ProviderNames: providerNames(cfg), TracerProvider: tel.TracerProvider,
+		Quotas: quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
 	})
 	if err != nil {
 		return err
@@ -179,6 +204,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, err := server.New(server.Options{
 		Router: rt, Validator: validator, Auth: authn, Logger: logger,
+		Health: probes, Invocations: invocations,
+		Tracing:            server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
 		StreamWriteTimeout: f.writeLimit,
 	})
 	if err != nil {
@@ -200,6 +227,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 	fmt.Fprintf(stdout, "converse %s listening on %s (built-in model answers every catalogue model ID)\n\n%s\n  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n%s",
 		version(), endpoint, authNote, endpoint, tlsNote)
+	if tel.Enabled() {
+		fmt.Fprintf(stdout, "  traces: OTLP %s\n", telemetryOptions(cfg.Telemetry).Describe())
+	}
 	if f.metrics != "" {
 		mln, err := net.Listen("tcp", f.metrics)
 		if err != nil {
@@ -207,6 +237,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", met.Handler())
+		probes.Register(mux)
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
 		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
@@ -220,6 +251,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+func telemetryOptions(t config.Telemetry) telemetry.Options {
+	return telemetry.Options{
+		Enabled: t.Enabled, Protocol: t.Protocol, Endpoint: t.Endpoint,
+		SampleRatio: t.SampleRatio, ServiceName: t.ServiceName, Version: version(),
+	}
+}
+
+// shutdownTelemetry exports the spans still buffered, for at most a few
+// seconds: a collector that is gone must not hold the exit.
+func shutdownTelemetry(tel *telemetry.Telemetry, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tel.Shutdown(ctx); err != nil {
+		logger.Warn("export remaining spans", "error", err.Error())
+	}
 }
 
 // authenticator builds the request verifier: the config's principals, or
@@ -276,12 +324,25 @@ func tlsSetup(f serveFlags) (*tls.Config, string, error) {
 	return nil, "", nil
 }
 
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var opts slog.HandlerOptions
+	switch level {
+	case "debug":
+		opts.Level = slog.LevelDebug
+	case "info":
+		opts.Level = slog.LevelInfo
+	case "warn":
+		opts.Level = slog.LevelWarn
+	case "error":
+		opts.Level = slog.LevelError
+	default:
+		return nil, fmt.Errorf("unknown -log-level %q (want debug, info, warn or error)", level)
+	}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(slog.NewTextHandler(w, &opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+		return slog.New(slog.NewJSONHandler(w, &opts)), nil
 	}
 	return nil, fmt.Errorf("unknown -log-format %q (want text or json)", format)
 }

@@ -106,8 +106,14 @@ aliases: {fast: anthropic.claude-3-haiku-20240307-v1:0}
 		{"backends: [{name: builtin, kind: openai, base_url: u}]", "already taken"},
 		{"routes: [{match: a, backend: nowhere}]", `backend "nowhere" is not defined`},
 		{"routes: [{backend: builtin}]", "match is required"},
+		{"backends: [{name: x, kind: openai, base_url: u, first_token_timeout: -1s}]", "first_token_timeout, idle_timeout and max_connections must not be negative"},
+		{"backends: [{name: x, kind: openai, base_url: u, idle_timeout: -1s}]", "must not be negative"},
 		{"default: ghost", `backend "ghost" is not defined`},
 		{"routes: [{match: a, backend: builtin, fallbacks: [{backend: ghost}]}]", `fallbacks[0]: backend "ghost"`},
+		{"telemetry: {protocol: http/json}", `telemetry.protocol "http/json" is not one of grpc, http/protobuf`},
+		{"telemetry: {endpoint: collector:4318}", "telemetry.endpoint \"collector:4318\" is not an http:// or https:// URL"},
+		{"telemetry: {sample_ratio: 2}", "telemetry.sample_ratio 2 is not between 0 and 1"},
+		{"telemetry: {exporter: zipkin}", "field exporter not found"},
 	} {
 		_, err := Parse([]byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -133,6 +139,12 @@ func TestDocumentedConfigParses(t *testing.T) {
 	c, err := Parse([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if b := c.Backends[0]; b.FirstTokenTimeout != 2*time.Minute || b.IdleTimeout != time.Minute {
+		t.Errorf("ollama's stream timeouts: first token %v, idle %v", b.FirstTokenTimeout, b.IdleTimeout)
+	}
+	if tel := c.Telemetry; tel.Enabled == nil || !*tel.Enabled || tel.Protocol == "" || tel.Endpoint == "" || tel.SampleRatio == nil || tel.ServiceName == "" {
+		t.Errorf("telemetry block not fully documented: %+v", tel)
 	}
 	if len(c.Backends) != 4 || len(c.Routes) != 3 || c.Redis.URL == "" || c.Script == "" {
 		t.Errorf("parsed %d backends, %d routes: %+v", len(c.Backends), len(c.Routes), c)

@@ -43,6 +43,8 @@ import (
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/eventstream"
+	"github.com/conversekit/converse/internal/health"
+	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/media"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/wire"
@@ -92,6 +94,14 @@ type Options struct {
 	// milliseconds even on a slow link, so a minute is failure, not load.
 	// Silence between frames is not limited.
 	StreamWriteTimeout time.Duration
+	// Health answers GET /healthz and /readyz before authentication; nil
+	// means always live and ready.
+	Health *health.Probes
+	// Invocations records every Converse and ConverseStream call; nil
+	// records nothing.
+	Invocations *invocationlog.Log
+	// Tracing makes a span of each request (trace.go); zero: none.
+	Tracing Tracing
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -125,7 +135,13 @@ func New(opts Options) (*Server, error) {
 	if opts.StreamWriteTimeout == 0 {
 		opts.StreamWriteTimeout = time.Minute
 	}
+	if opts.Health == nil {
+		opts.Health = health.New(health.Options{})
+	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), emptyModelOps: map[string]http.Handler{}}
+	// Probes are GETs outside /model/, so no Bedrock route can collide;
+	// they bypass operation(), hence authentication.
+	opts.Health.Register(s.mux)
 	// ServeMux matches patterns segment by segment on the escaped path, so
 	// an ARN's %2F stays inside {modelId}; PathValue returns it decoded.
 	for _, op := range []struct {
@@ -136,7 +152,7 @@ func New(opts Options) (*Server, error) {
 		{"converse-stream", "ConverseStream", s.converseStream},
 		{"count-tokens", "CountTokens", s.countTokens},
 	} {
-		h := s.operation(op.name, op.h)
+		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.emptyModelOps[op.suffix] = h
 	}
@@ -179,11 +195,18 @@ type handler func(w http.ResponseWriter, r *http.Request, req *request) error
 func (s *Server) operation(name string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		var inv *invocationlog.Invocation
+		if name == "Converse" || name == "ConverseStream" {
+			var ctx context.Context
+			ctx, inv = s.opts.Invocations.Begin(r.Context(), name, w.Header().Get("x-amzn-RequestId"), r.PathValue("modelId"))
+			r = r.WithContext(ctx)
+		}
 		rw := &statusWriter{ResponseWriter: w}
 		err := s.serveOperation(rw, r, h)
 		if err != nil {
 			s.writeError(rw, r, err)
 		}
+		inv.End(rw.status(), outcomeOf(r, err))
 		attrs := []any{
 			"op", name, "model", r.PathValue("modelId"), "status", rw.status(),
 			"ms", time.Since(start).Milliseconds(), "id", w.Header().Get("x-amzn-RequestId"),
@@ -224,6 +247,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 	// Access is decided on the model that will be served, before any
 	// backend call or token count.
 	modelID := r.PathValue("modelId")
+	invocationlog.FromContext(r.Context()).Request(principal.Name, body)
 	if err := principal.Authorize(modelID, s.opts.Router.ModelForms(modelID)); err != nil {
 		return err
 	}
@@ -257,6 +281,7 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) 
 	if err != nil {
 		return shutdownError(r.Context(), err)
 	}
+	invocationlog.FromContext(r.Context()).Response(out)
 	return writeJSON(w, http.StatusOK, out)
 }
 
@@ -278,6 +303,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 	if err := s.validate(&in, true); err != nil {
 		return err
 	}
+	inv := invocationlog.FromContext(r.Context())
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	fw := s.frameWriter(w, r)
@@ -291,6 +317,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 				return err
 			}
 			ex := exceptionOf(err)
+			inv.Fail(outcomeOf(r, err))
 			s.logStreamError(r, err, ex)
 			if werr := fw.write(func() error { return ew.WriteException(ex) }); werr != nil {
 				s.logStreamError(r, werr, nil)
@@ -307,9 +334,11 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 			// The client is gone or stopped reading: cancelling ends the
 			// upstream call even if the provider is not pulled again.
 			cancel(err)
+			inv.Fail(invocationlog.Cancelled)
 			s.logWriteFailure(r, err, fw)
 			return nil
 		}
+		inv.Event(ev)
 		complete = ev.Metadata != nil
 	}
 	if ew == nil {
@@ -322,6 +351,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 	// cut short by the shutdown still owes the client an exception frame.
 	if err := shutdownError(ctx, nil); err != nil && !complete {
 		ex := exceptionOf(err)
+		inv.Fail(outcomeOf(r, err))
 		s.logStreamError(r, err, ex)
 		if werr := fw.write(func() error { return ew.WriteException(ex) }); werr != nil {
 			s.logStreamError(r, werr, nil)
@@ -412,6 +442,22 @@ func (s *Server) logWriteFailure(r *http.Request, err error, fw *frameWriter) {
 	}
 	s.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, msg,
 		slog.String("model", r.PathValue("modelId")), slog.Duration("write_timeout", fw.timeout), slog.String("cause", err.Error()))
+}
+
+// outcomeOf names a call's result for the invocation log: "" when it
+// succeeded, Cancelled when the client went away, else the exception type
+// the client received.
+func outcomeOf(r *http.Request, err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(context.Cause(r.Context()), errShuttingDown):
+		// The shutdown cancelled the request; the client got err.
+		return exceptionOf(err).Type
+	case errors.Is(err, context.Canceled) || r.Context().Err() != nil:
+		return invocationlog.Cancelled
+	}
+	return exceptionOf(err).Type
 }
 
 func (s *Server) logStreamError(r *http.Request, err error, ex *wire.Exception) {
