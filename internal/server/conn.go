@@ -111,3 +111,7 @@ func shapedResponse(proto string, status int, msg string) []byte {
 	b.Write(body)
 	return b.Bytes()
 }
+
+// NetConn returns the connection under the shaping layer (as tls.Conn's
+// does), for code that needs the TCP connection itself.
+func (c shapingConn) NetConn() net.Conn { return c.Conn }
