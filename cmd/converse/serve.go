@@ -46,6 +46,7 @@ type serveFlags struct {
 	logFormat  string
 	logLevel   string
 	metrics    string
+	pprof      bool
 	script     string
 	record     string
 	replay     string
@@ -72,6 +73,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.record, "record", "", "record every exchange with the backends into `dir`")
 	fs.StringVar(&f.replay, "replay", "", "answer only from the exchanges recorded in `dir`")
 	fs.StringVar(&f.metrics, "metrics-addr", "", "serve Prometheus metrics on `host:port`/metrics (a separate listener; off when empty)")
+	fs.BoolVar(&f.pprof, "pprof", false, "also serve Go's profiler (net/http/pprof) at /debug/pprof/ on the -metrics-addr listener, never on the API port")
 	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, let open requests finish this long, then end streams with ServiceUnavailableException (0: at once)")
 	fs.DurationVar(&f.writeLimit, "stream-write-timeout", time.Minute, "end a stream whose client has not taken an event-stream frame within this time")
 	if err := fs.Parse(args); err != nil {
@@ -111,6 +113,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if f.grace < 0 || f.writeLimit <= 0 {
 		return errors.New("serve: -shutdown-grace must not be negative and -stream-write-timeout must be positive")
+	}
+	if !set["pprof"] {
+		f.pprof = cfg.Pprof
+	}
+	if f.pprof && f.metrics == "" {
+		return errors.New("serve: -pprof (pprof: true) serves the profiler on the metrics listener: set -metrics-addr too")
 	}
 	if !set["builtin-ttft"] && cfg.Builtin.TimeToFirstToken != nil {
 		f.ttft = *cfg.Builtin.TimeToFirstToken
@@ -229,6 +237,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Every listener is bound before the endpoint is announced, so whoever
+	// reads that line can reach the metrics listener too.
+	var mln net.Listener
+	if f.metrics != "" {
+		if mln, err = net.Listen("tcp", f.metrics); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+	}
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
@@ -239,17 +256,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if tel.Enabled() {
 		fmt.Fprintf(stdout, "  traces: OTLP %s\n", telemetryOptions(cfg.Telemetry).Describe())
 	}
-	if f.metrics != "" {
-		mln, err := net.Listen("tcp", f.metrics)
-		if err != nil {
-			return fmt.Errorf("metrics listener: %w", err)
-		}
+	if mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", met.Handler())
 		probes.Register(mux)
+		if f.pprof {
+			mountPprof(mux)
+		}
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
 		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
+		if f.pprof {
+			fmt.Fprintf(stdout, "  profiler: http://%s/debug/pprof/\n", mln.Addr())
+		}
 	}
 	stopLog := context.AfterFunc(ctx, func() {
 		logger.Info("shutting down: no new connections; open requests may finish", "grace", f.grace)

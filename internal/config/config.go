@@ -62,6 +62,9 @@ type Config struct {
 	// LogLevel is the least severe level logged: debug, info (default),
 	// warn or error; the -log-level flag wins.
 	LogLevel string `yaml:"log_level"`
+	// Pprof mounts Go's profiler (net/http/pprof) on the metrics listener
+	// (-metrics-addr), never on the API port; the -pprof flag wins.
+	Pprof bool `yaml:"pprof"`
 	// InvocationLog, when it has an output, records every Converse and
 	// ConverseStream call as a JSON line.
 	InvocationLog InvocationLog `yaml:"invocation_log"`

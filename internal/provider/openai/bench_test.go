@@ -13,6 +13,7 @@ import (
 // BenchmarkStream translates a recorded 50-chunk text stream, with the
 // transport replaced by the bytes (no network).
 func BenchmarkStream(b *testing.B) {
+	b.ReportAllocs()
 	body, err := os.ReadFile("testdata/stream/openai-text-no-usage.openai.sse")
 	if err != nil {
 		b.Fatal(err)
@@ -77,6 +78,29 @@ func BenchmarkStreamInterleavedToolArgs(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// BenchmarkConverse is one non-streaming call with the transport replaced
+// by a recorded answer: building the request, the HTTP client's request
+// bookkeeping and translating the JSON answer.
+func BenchmarkConverse(b *testing.B) {
+	body, err := os.ReadFile("testdata/response/openai-text.openai.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := New(Options{BaseURL: "http://bench.invalid/v1", HTTPClient: &http.Client{Transport: bodyTransport(body)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	call := &provider.Call{UpstreamModel: "m", Request: &wire.ConverseRequest{Messages: []wire.Message{
+		{Role: wire.ConversationRoleUser, Content: []wire.ContentBlock{{Text: wire.Ptr("Explain overfitting in machine learning")}}},
+	}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Converse(b.Context(), call); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
