@@ -250,12 +250,16 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 		}
 		defer func() { q.settle(ctx, final) }()
 		last := noBackend(c.ModelID)
+		flusher := provider.FlusherFrom(ctx)
 		for i, t := range p.targets {
 			cc, err := attempt(c, t, i == 0)
 			if err != nil {
 				r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
 				continue
 			}
+			// Each backend claims the flusher for itself; a fallback that
+			// does not must get one write per event.
+			flusher.Release()
 			invocationlog.Routed(ctx, t.name, t.model)
 			rec.attempt(r, t)
 			started, retry := false, false
@@ -274,6 +278,11 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 				} else if ev.ContentBlockDelta != nil {
 					rec.firstToken()
 				} else if ev.Metadata != nil {
+					if cc.Prompt != nil {
+						// Accounting may ask a remote registry (Redis):
+						// what the client has so far goes out first.
+						flusher.Flush()
+					}
 					ev.Metadata.Usage = r.account(ctx, cc, p, t, ev.Metadata.Usage)
 					u = usageOf(ev.Metadata.Usage)
 				}

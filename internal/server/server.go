@@ -388,8 +388,41 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 	fw := s.frameWriter(w, r)
 	defer fw.finish()
 	var ew *eventstream.Writer
+	// Frames are flushed when the provider is about to wait for its next
+	// event (provider.Flusher), so events it has ready together leave in
+	// one write; a provider that does not claim the flusher gets a flush
+	// per frame. A flush that fails ends the stream like a failed write.
+	var flushErr error
+	ctx, flusher := provider.WithFlusher(ctx, func() {
+		if ew == nil || flushErr != nil || !ew.Pending() {
+			return
+		}
+		if err := fw.write(ew.Flush); err != nil {
+			flushErr = err
+			cancel(err) // the provider stops waiting on its upstream
+		}
+	})
+	writeFailed := func(err error) {
+		// The client is gone or stopped reading: cancelling ends the
+		// upstream call even if the provider is not pulled again.
+		cancel(err)
+		inv.Fail(invocationlog.Cancelled)
+		s.logWriteFailure(r, err, fw)
+	}
+	writeException := func(ex *wire.Exception) error {
+		return fw.write(func() error {
+			if err := ew.WriteException(ex); err != nil {
+				return err
+			}
+			return ew.Flush()
+		})
+	}
 	complete := false // the metadata event, Bedrock's last, was written
 	for ev, err := range s.opts.Router.ConverseStream(ctx, s.call(req, &in)) {
+		if flushErr != nil {
+			writeFailed(flushErr)
+			return nil
+		}
 		if err != nil {
 			err = shutdownError(ctx, err)
 			if ew == nil {
@@ -398,7 +431,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 			ex := exceptionOf(err)
 			inv.Fail(outcomeOf(r, err))
 			s.logStreamError(r, err, ex)
-			if werr := fw.write(func() error { return ew.WriteException(ex) }); werr != nil {
+			if werr := writeException(ex); werr != nil {
 				s.logStreamError(r, werr, nil)
 			}
 			return nil
@@ -407,18 +440,26 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 			h := w.Header()
 			h.Set("Content-Type", "application/vnd.amazon.eventstream")
 			w.WriteHeader(http.StatusOK)
-			ew = eventstream.NewWriter(w, http.NewResponseController(w).Flush)
+			ew = eventstream.NewBufferedWriter(w, http.NewResponseController(w).Flush)
 		}
-		if err := fw.write(func() error { return ew.WriteEvent(ev) }); err != nil {
-			// The client is gone or stopped reading: cancelling ends the
-			// upstream call even if the provider is not pulled again.
-			cancel(err)
-			inv.Fail(invocationlog.Cancelled)
-			s.logWriteFailure(r, err, fw)
+		// metadata is the last event: it goes out at once, before the
+		// router settles quotas and the handler returns.
+		flushNow := !flusher.Claimed() || ev.Metadata != nil
+		if err := fw.write(func() error {
+			if err := ew.WriteEvent(ev); err != nil || !flushNow {
+				return err
+			}
+			return ew.Flush()
+		}); err != nil {
+			writeFailed(err)
 			return nil
 		}
 		inv.Event(ev)
 		complete = ev.Metadata != nil
+	}
+	if flushErr != nil {
+		writeFailed(flushErr)
+		return nil
 	}
 	if ew == nil {
 		if err := shutdownError(ctx, nil); err != nil {
@@ -432,9 +473,15 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 		ex := exceptionOf(err)
 		inv.Fail(outcomeOf(r, err))
 		s.logStreamError(r, err, ex)
-		if werr := fw.write(func() error { return ew.WriteException(ex) }); werr != nil {
+		if werr := writeException(ex); werr != nil {
 			s.logStreamError(r, werr, nil)
 		}
+		return nil
+	}
+	// Frames still held (a stream that ended without metadata) go out now,
+	// under the write deadline.
+	if err := fw.write(ew.Flush); err != nil {
+		writeFailed(err)
 	}
 	return nil
 }

@@ -304,11 +304,13 @@ func splitWords(text string) []string {
 	return out
 }
 
-// pause waits for d or until ctx ends.
+// pause waits for d or until ctx ends. A stream's events so far reach the
+// client before it waits (provider.Flusher, claimed by ConverseStream).
 func pause(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
+	provider.FlusherFrom(ctx).Flush()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -413,6 +415,8 @@ func (m *Model) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseR
 // stream with the exception, which the server sends as an exception frame.
 func (m *Model) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
+		// Every wait goes through pause, which flushes first.
+		provider.FlusherFrom(ctx).Claim()
 		start := m.opts.Now()
 		a := m.choose(c, true)
 		p := m.pace(a)

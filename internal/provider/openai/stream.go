@@ -59,7 +59,9 @@ func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Se
 		st.out = append(st.out, &wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}})
 		done := false
 		limit := min(p.maxBuffered, sse.DefaultMaxEventBytes)
-		for ev, err := range sse.Read(resp.Body, sse.Options{MaxEventBytes: limit, MaxLineBytes: min(limit, sse.DefaultMaxLineBytes)}) {
+		// The events of chunks read together reach the client in one write.
+		upBody := upstream.FlushBeforeRead(resp.Body, provider.FlusherFrom(ctx))
+		for ev, err := range sse.Read(upBody, sse.Options{MaxEventBytes: limit, MaxLineBytes: min(limit, sse.DefaultMaxLineBytes)}) {
 			if err != nil {
 				fail(p.streamError(ctx, err))
 				return
