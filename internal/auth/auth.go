@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/conversekit/converse/internal/glob"
@@ -210,6 +211,26 @@ type accessKey struct {
 	id        string
 	secret    []byte // "AWS4" + secret, the first HMAC key of the chain
 	principal *Principal
+	// derived is the last signing key derived from secret: it changes only
+	// with the date, region or service of the credential scope, so the four
+	// HMACs of the derivation run about once a day rather than per request.
+	derived *atomic.Pointer[derivedKey]
+}
+
+type derivedKey struct {
+	date, region, service string
+	key                   []byte
+}
+
+// signingKey returns the SigV4 signing key for a credential scope. The key
+// is only read by its users, so one copy serves concurrent requests.
+func (k accessKey) signingKey(date, region, service string) []byte {
+	if d := k.derived.Load(); d != nil && d.date == date && d.region == region && d.service == service {
+		return d.key
+	}
+	key := deriveKey(k.secret, date, region, service)
+	k.derived.Store(&derivedKey{date: date, region: region, service: service, key: key})
+	return key
 }
 
 type apiKey struct {
@@ -292,7 +313,7 @@ func New(opts Options) (*Verifier, error) {
 		if p == nil {
 			errs = append(errs, fmt.Errorf("%s: unknown principal %q", where, k.Principal))
 		}
-		v.accessKeys[k.ID] = accessKey{id: k.ID, secret: []byte("AWS4" + string(k.Secret)), principal: p}
+		v.accessKeys[k.ID] = accessKey{id: k.ID, secret: []byte("AWS4" + string(k.Secret)), principal: p, derived: new(atomic.Pointer[derivedKey])}
 	}
 	seen := make(map[[sha256.Size]byte]int, len(opts.APIKeys))
 	for i, k := range opts.APIKeys {

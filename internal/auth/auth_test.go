@@ -469,3 +469,44 @@ func TestSecretRedacted(t *testing.T) {
 		}
 	}
 }
+
+// The signing key is remembered per access key for its credential scope:
+// requests that alternate regions and cross midnight each verify with the
+// key of their own scope, and a request signed for one scope never passes
+// with another scope's remembered key.
+func TestSigningKeyFollowsScope(t *testing.T) {
+	midnight := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	now := midnight
+	v, err := New(Options{
+		Principals: []Principal{{Name: "team", Models: []string{"*"}}},
+		AccessKeys: []AccessKey{{ID: testAKID, Secret: testSecret, Principal: "team"}},
+		Now:        func() time.Time { return now },
+		Regions:    []string{"us-east-1", "us-west-2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"messages":[]}`)
+	request := func(region string, at time.Time, secret string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "http://localhost:8080"+arnPath, bytes.NewReader(body))
+		amzDate := at.Format("20060102T150405Z")
+		r.Header.Set("X-Amz-Date", amzDate)
+		r.Header.Set("Authorization", handSign(http.MethodPost, arnPath, map[string]string{"host": "localhost:8080", "x-amz-date": amzDate}, body, false, testAKID, secret, region, at))
+		return r
+	}
+	for i, tc := range []struct {
+		region string
+		at     time.Time
+	}{
+		{"us-east-1", midnight.Add(-time.Second)}, {"us-west-2", midnight.Add(-time.Second)},
+		{"us-east-1", midnight}, {"us-east-1", midnight.Add(-time.Second)}, {"us-west-2", midnight.Add(time.Second)},
+	} {
+		now = tc.at
+		if _, err := v.Authenticate(request(tc.region, tc.at, testSecret), body); err != nil {
+			t.Errorf("request %d (%s, %s): %v", i, tc.region, tc.at.Format(time.RFC3339), err)
+		}
+		if _, err := v.Authenticate(request(tc.region, tc.at, "not-"+testSecret), body); err == nil {
+			t.Errorf("request %d signed with a wrong secret was accepted", i)
+		}
+	}
+}

@@ -526,7 +526,7 @@ func (v *Verifier) identify(r *http.Request, query queryPairs, s *sigv4, token b
 	p := &Pending{
 		id:         Identity{Principal: key.principal, Method: m, AccessKeyID: s.accessKeyID, Region: s.region, SessionToken: token},
 		s:          *s,
-		signingKey: deriveKey(key.secret, s.scopeDate, s.region, s.service),
+		signingKey: key.signingKey(s.scopeDate, s.region, s.service),
 		prefix:     prefix,
 		shown:      shown,
 	}

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -21,6 +23,9 @@ type Validator struct {
 
 	conversationalModelID *node // ConverseRequest.modelId
 	foundationModelID     *node // CountTokensRequest.modelId
+	// Model IDs found valid, so the long ARN pattern runs once per ID
+	// rather than once per request.
+	conversationalIDs, foundationIDs validIDs
 
 	patterns map[string]*matcher // every pattern of the plan, for tests
 }
@@ -58,12 +63,12 @@ func NewValidator() (*Validator, error) {
 // *Exception of type ValidationException.
 func (v *Validator) Converse(req *ConverseRequest, stream bool) error {
 	c := &collector{}
-	c.modelID(v.conversationalModelID, req.ModelID)
+	v.conversationalIDs.check(c, v.conversationalModelID, req.ModelID)
 	root := v.converse
 	if stream {
 		root = v.converseStream
 	}
-	c.walk(root, reflect.ValueOf(req).Elem(), "", false)
+	c.walk(root, reflect.ValueOf(req).Elem(), false)
 	if err := c.err(); err != nil {
 		return err
 	}
@@ -74,8 +79,8 @@ func (v *Validator) Converse(req *ConverseRequest, stream bool) error {
 // modelId (FoundationModelVersionIdentifier: stricter than Converse's).
 func (v *Validator) CountTokens(req *CountTokensRequest) error {
 	c := &collector{}
-	c.modelID(v.foundationModelID, req.ModelID)
-	c.walk(v.countTokens, reflect.ValueOf(req).Elem(), "", false)
+	v.foundationIDs.check(c, v.foundationModelID, req.ModelID)
+	c.walk(v.countTokens, reflect.ValueOf(req).Elem(), false)
 	if err := c.err(); err != nil {
 		return err
 	}
@@ -95,9 +100,71 @@ const maxReported = 20
 // continuedev/continue#1938; the same request reads messages.1.member.content.2
 // in Coral's message and messages.0.content.1 in the model's, per
 // NousResearch/hermes-agent#55429).
+//
+// The path of the member being checked is kept as segments and spelled out
+// only for a violation: a valid request costs no path strings.
 type collector struct {
 	msgs  []string
 	total int
+	path  []pathSeg
+}
+
+// pathSeg is one step of a member's path: a member name, a list element
+// (its 1-based index, then ".member") or a map key (then ".member").
+type pathSeg struct {
+	name  string // member name or map key
+	index int    // list element when > 0
+	key   bool   // name is a map key
+}
+
+func (c *collector) push(s pathSeg) { c.path = append(c.path, s) }
+func (c *collector) pop()           { c.path = c.path[:len(c.path)-1] }
+
+// where spells out the current path in Coral's form.
+func (c *collector) where() string {
+	var b strings.Builder
+	for _, s := range c.path {
+		switch {
+		case s.index > 0:
+			b.WriteString(".")
+			b.WriteString(strconv.Itoa(s.index))
+			b.WriteString(".member")
+		case s.key:
+			b.WriteString(".")
+			b.WriteString(s.name)
+			b.WriteString(".member")
+		default:
+			if b.Len() > 0 {
+				b.WriteString(".")
+			}
+			b.WriteString(s.name)
+		}
+	}
+	return b.String()
+}
+
+// maxValidIDs bounds the remembered model IDs: a client sending ever new
+// IDs cannot grow it, and past the bound IDs are simply matched each time.
+const maxValidIDs = 1024
+
+// validIDs remembers model IDs that passed their constraints.
+type validIDs struct {
+	ids sync.Map // string → struct{}
+	n   atomic.Int32
+}
+
+// check adds id's violations to c, skipping the check for an ID seen valid.
+func (v *validIDs) check(c *collector, n *node, id string) {
+	if _, ok := v.ids.Load(id); ok {
+		return
+	}
+	before := c.total
+	c.modelID(n, id)
+	if c.total == before && v.n.Load() < maxValidIDs {
+		if _, loaded := v.ids.LoadOrStore(id, struct{}{}); !loaded {
+			v.n.Add(1)
+		}
+	}
 }
 
 func (c *collector) add(value string, showValue bool, path, constraint string) {
@@ -132,18 +199,12 @@ func (c *collector) modelID(n *node, id string) {
 	}
 }
 
-func join(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
-}
-
 const nullValue = "\x00null"
 
-// walk checks v (of node n) at path; sens says a containing shape is
-// sensitive, so values are not echoed (Coral prints "Value at" for them).
-func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
+// walk checks v (of node n) at the collector's path; sens says a
+// containing shape is sensitive, so values are not echoed (Coral prints
+// "Value at" for them).
+func (c *collector) walk(n *node, v reflect.Value, sens bool) {
 	sens = sens || n.sensitive
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
@@ -153,10 +214,9 @@ func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 	}
 	switch n.kind {
 	case kindStruct, kindUnion:
-		var set []string
+		set := 0
 		for _, f := range n.fields {
 			fv := v.Field(f.index)
-			fpath := join(path, f.name)
 			present := isPresent(fv)
 			if !present && n.kind == kindUnion && f.node.kind == kindDocument && !fv.IsNil() {
 				// A union member sent as JSON null is still the member the
@@ -166,10 +226,13 @@ func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 				present = true
 			}
 			if present {
-				set = append(set, f.name)
+				set++
 			}
 			if !present {
 				if f.required {
+					c.push(pathSeg{name: f.name})
+					fpath := c.where()
+					c.pop()
 					if fv.Kind() == reflect.String && f.node.min != nil && *f.node.min >= 1 {
 						// "" and absent look alike here; Coral reports every
 						// constraint "" breaks, pattern first (BerriAI/litellm
@@ -184,29 +247,37 @@ func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 				}
 				continue
 			}
-			c.walk(f.node, fv, fpath, sens)
+			c.push(pathSeg{name: f.name})
+			c.walk(f.node, fv, sens)
+			c.pop()
 		}
-		if n.kind == kindUnion && len(set) != 1 {
+		if n.kind == kindUnion && set != 1 {
 			names := make([]string, len(n.fields))
+			var found []string
 			for i, f := range n.fields {
 				names[i] = f.name
+				if fv := v.Field(f.index); isPresent(fv) || f.node.kind == kindDocument && !fv.IsNil() {
+					found = append(found, f.name)
+				}
 			}
-			if len(set) == 0 {
-				c.add(nullValue, false, path, "Member must have exactly one of the following members set: ["+strings.Join(names, ", ")+"]")
+			if set == 0 {
+				c.add(nullValue, false, c.where(), "Member must have exactly one of the following members set: ["+strings.Join(names, ", ")+"]")
 			} else {
-				c.add("", false, path, "Member must have exactly one of the following members set: ["+strings.Join(names, ", ")+"], found: ["+strings.Join(set, ", ")+"]")
+				c.add("", false, c.where(), "Member must have exactly one of the following members set: ["+strings.Join(names, ", ")+"], found: ["+strings.Join(found, ", ")+"]")
 			}
 		}
 	case kindList:
 		l := v.Len()
 		if n.min != nil && float64(l) < *n.min {
-			c.add(listValue(v), !sens && l == 0, path, "Member must have length greater than or equal to "+num(*n.min))
+			c.add(listValue(v), !sens && l == 0, c.where(), "Member must have length greater than or equal to "+num(*n.min))
 		}
 		if n.max != nil && float64(l) > *n.max {
-			c.add("", false, path, "Member must have length less than or equal to "+num(*n.max))
+			c.add("", false, c.where(), "Member must have length less than or equal to "+num(*n.max))
 		}
 		for i := range l {
-			c.walk(n.elem, v.Index(i), path+"."+strconv.Itoa(i+1)+".member", sens)
+			c.push(pathSeg{index: i + 1})
+			c.walk(n.elem, v.Index(i), sens)
+			c.pop()
 			if c.total > 10*maxReported {
 				return // enough to explain the request; stop the work too
 			}
@@ -214,10 +285,10 @@ func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 	case kindMap:
 		l := v.Len()
 		if n.min != nil && float64(l) < *n.min {
-			c.add("{}", !sens, path, "Member must have length greater than or equal to "+num(*n.min))
+			c.add("{}", !sens, c.where(), "Member must have length greater than or equal to "+num(*n.min))
 		}
 		if n.max != nil && float64(l) > *n.max {
-			c.add("", false, path, "Member must have length less than or equal to "+num(*n.max))
+			c.add("", false, c.where(), "Member must have length less than or equal to "+num(*n.max))
 		}
 		var keyCons, valCons []string
 		iter := v.MapRange()
@@ -228,27 +299,29 @@ func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 			if n.value.kind == kindString {
 				valCons = appendNew(valCons, stringConstraints(n.value, mv.String())...)
 			} else {
-				c.walk(n.value, mv, path+"."+k+".member", sens)
+				c.push(pathSeg{name: k, key: true})
+				c.walk(n.value, mv, sens)
+				c.pop()
 			}
 		}
 		if len(keyCons) > 0 {
-			c.add("", false, path, "Map keys must satisfy constraint: ["+strings.Join(keyCons, ", ")+"]")
+			c.add("", false, c.where(), "Map keys must satisfy constraint: ["+strings.Join(keyCons, ", ")+"]")
 		}
 		if len(valCons) > 0 {
-			c.add("", false, path, "Map value must satisfy constraint: ["+strings.Join(valCons, ", ")+"]")
+			c.add("", false, c.where(), "Map value must satisfy constraint: ["+strings.Join(valCons, ", ")+"]")
 		}
 	case kindString:
 		s := v.String()
 		for _, con := range stringConstraints(n, s) {
-			c.add(shorten(s), !sens, path, con)
+			c.add(shorten(s), !sens, c.where(), con)
 		}
 	case kindBlob:
 		l := v.Len()
 		if n.min != nil && float64(l) < *n.min {
-			c.add("", false, path, "Member must have length greater than or equal to "+num(*n.min))
+			c.add("", false, c.where(), "Member must have length greater than or equal to "+num(*n.min))
 		}
 		if n.max != nil && float64(l) > *n.max {
-			c.add("", false, path, "Member must have length less than or equal to "+num(*n.max))
+			c.add("", false, c.where(), "Member must have length less than or equal to "+num(*n.max))
 		}
 	case kindInt, kindFloat:
 		var f float64
@@ -261,10 +334,10 @@ func (c *collector) walk(n *node, v reflect.Value, path string, sens bool) {
 			shown = strconv.FormatFloat(f, 'f', -1, v.Type().Bits())
 		}
 		if n.min != nil && f < *n.min {
-			c.add(shown, !sens, path, "Member must have value greater than or equal to "+num(*n.min))
+			c.add(shown, !sens, c.where(), "Member must have value greater than or equal to "+num(*n.min))
 		}
 		if n.max != nil && f > *n.max {
-			c.add(shown, !sens, path, "Member must have value less than or equal to "+num(*n.max))
+			c.add(shown, !sens, c.where(), "Member must have value less than or equal to "+num(*n.max))
 		}
 	}
 }
@@ -302,8 +375,8 @@ func isPresent(v reflect.Value) bool {
 		if v.IsNil() {
 			return false
 		}
-		if raw, ok := v.Interface().(Document); ok { // JSON null document
-			return !bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+		if v.Type() == documentType { // JSON null document
+			return !bytes.Equal(bytes.TrimSpace(v.Bytes()), []byte("null"))
 		}
 		return true
 	case reflect.String:
@@ -311,6 +384,8 @@ func isPresent(v reflect.Value) bool {
 	}
 	return true
 }
+
+var documentType = reflect.TypeFor[Document]()
 
 func listValue(v reflect.Value) string {
 	if v.Len() == 0 {

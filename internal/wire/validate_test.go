@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -208,4 +209,38 @@ func FuzzValidate(f *testing.F) {
 		ct.ModelID = "anthropic.claude-3-haiku-20240307-v1:0"
 		check(t, v.CountTokens(&ct))
 	})
+}
+
+// Model IDs found valid are remembered, up to a bound, and only valid ones:
+// an invalid ID is refused every time, and a flood of distinct IDs cannot
+// grow the memory past maxValidIDs.
+func TestValidModelIDsRemembered(t *testing.T) {
+	v, err := NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := func(id string) *ConverseRequest {
+		return &ConverseRequest{ModelID: id, Messages: []Message{{Role: ConversationRoleUser, Content: []ContentBlock{{Text: Ptr("hi")}}}}}
+	}
+	for range 3 {
+		if err := v.Converse(req("anthropic.claude-3-haiku-20240307-v1:0"), false); err != nil {
+			t.Fatalf("valid ID: %v", err)
+		}
+		if err := v.Converse(req("bad id with spaces"), false); err == nil || !strings.Contains(err.Error(), "modelId") {
+			t.Fatalf("invalid ID: %v, want a modelId violation", err)
+		}
+	}
+	for i := range 2 * maxValidIDs {
+		if err := v.Converse(req(fmt.Sprintf("vendor.model-%d", i)), true); err != nil {
+			t.Fatalf("valid ID %d: %v", i, err)
+		}
+	}
+	n := 0
+	v.conversationalIDs.ids.Range(func(any, any) bool { n++; return true })
+	if n > maxValidIDs || int(v.conversationalIDs.n.Load()) != n {
+		t.Errorf("%d IDs remembered (count %d), bound %d", n, v.conversationalIDs.n.Load(), maxValidIDs)
+	}
+	if _, ok := v.conversationalIDs.ids.Load("bad id with spaces"); ok {
+		t.Error("an invalid ID was remembered as valid")
+	}
 }
