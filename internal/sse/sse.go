@@ -142,33 +142,51 @@ type lineReader struct {
 	skipLF bool
 }
 
+// next returns the next line without its terminator; the slice is valid
+// until the next call. It scans what the bufio.Reader holds for a
+// terminator rather than reading byte by byte. A last line without a
+// terminator is dropped, as the spec drops an unterminated event.
 func (l *lineReader) next() ([]byte, error) {
 	l.buf = l.buf[:0]
 	for {
-		b, err := l.r.ReadByte()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				// An unterminated final line may be cut short: drop it.
-				return nil, io.EOF
-			}
-			return nil, fmt.Errorf("sse: read: %w", err)
-		}
 		if l.skipLF {
+			b, err := l.r.ReadByte()
+			if err != nil {
+				return nil, l.readErr(err)
+			}
 			l.skipLF = false
-			if b == '\n' {
-				continue
+			if b != '\n' {
+				_ = l.r.UnreadByte()
 			}
 		}
-		switch b {
-		case '\n':
-			return l.buf, nil
-		case '\r':
-			l.skipLF = true
-			return l.buf, nil
+		if l.r.Buffered() == 0 {
+			if _, err := l.r.Peek(1); err != nil {
+				return nil, l.readErr(err)
+			}
 		}
-		if len(l.buf) >= l.max {
+		chunk, _ := l.r.Peek(l.r.Buffered())
+		i := bytes.IndexAny(chunk, "\r\n")
+		if i < 0 {
+			if len(l.buf)+len(chunk) > l.max {
+				return nil, fmt.Errorf("%w: more than %d bytes", ErrLineTooLong, l.max)
+			}
+			l.buf = append(l.buf, chunk...)
+			_, _ = l.r.Discard(len(chunk))
+			continue
+		}
+		if len(l.buf)+i > l.max {
 			return nil, fmt.Errorf("%w: more than %d bytes", ErrLineTooLong, l.max)
 		}
-		l.buf = append(l.buf, b)
+		l.buf = append(l.buf, chunk[:i]...)
+		l.skipLF = chunk[i] == '\r'
+		_, _ = l.r.Discard(i + 1)
+		return l.buf, nil
 	}
+}
+
+func (l *lineReader) readErr(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.EOF
+	}
+	return fmt.Errorf("sse: read: %w", err)
 }

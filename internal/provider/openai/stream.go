@@ -190,10 +190,12 @@ type streamState struct {
 	out       []*wire.StreamEvent
 }
 
-// take returns the events translated so far and starts a new batch.
+// take returns the events translated so far and starts a new batch in the
+// same array: the batch is handed on (upstream.Liveness.Emit) before the
+// next chunk is translated, and nothing keeps the slice.
 func (s *streamState) take() []*wire.StreamEvent {
 	out := s.out
-	s.out = nil
+	s.out = s.out[:0]
 	return out
 }
 
@@ -342,18 +344,29 @@ func (s *streamState) send(b *block, text string) {
 	}
 }
 
+// deltaEvent is a contentBlockDelta event with its parts, allocated as one:
+// a text delta, most of a stream, costs one allocation instead of four.
+type deltaEvent struct {
+	ev    wire.StreamEvent
+	event wire.ContentBlockDeltaEvent
+	delta wire.ContentBlockDelta
+	text  string
+}
+
 func (s *streamState) delta(i int, b *block, text string) {
-	d := &wire.ContentBlockDelta{}
+	e := &deltaEvent{text: text}
+	e.ev.ContentBlockDelta = &e.event
+	e.event = wire.ContentBlockDeltaEvent{ContentBlockIndex: i, Delta: &e.delta}
 	switch b.kind {
 	case textBlock:
-		d.Text = wire.Ptr(text)
+		e.delta.Text = &e.text
 	case reasoningBlock:
-		d.ReasoningContent = &wire.ReasoningContentBlockDelta{Text: wire.Ptr(text)}
+		e.delta.ReasoningContent = &wire.ReasoningContentBlockDelta{Text: &e.text}
 	case toolBlock:
-		d.ToolUse = &wire.ToolUseBlockDelta{Input: text}
+		e.delta.ToolUse = &wire.ToolUseBlockDelta{Input: text}
 		b.emitted = true
 	}
-	s.out = append(s.out, &wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{ContentBlockIndex: i, Delta: d}})
+	s.out = append(s.out, &e.ev)
 }
 
 // advance closes the live block while it is complete and a later block is
