@@ -16,19 +16,23 @@ import (
 
 // chatChunk is one "data:" payload of a chat-completions stream.
 type chatChunk struct {
-	Choices []struct {
-		Index int `json:"index"`
-		Delta struct {
-			Content          *string    `json:"content"`
-			ReasoningContent *string    `json:"reasoning_content"`
-			Reasoning        *string    `json:"reasoning"`
-			ToolCalls        []toolCall `json:"tool_calls"`
-		} `json:"delta"`
-		FinishReason *string         `json:"finish_reason"`
-		StopReason   json.RawMessage `json:"stop_reason"`
-	} `json:"choices"`
-	Usage *chatUsage      `json:"usage"`
-	Error json.RawMessage `json:"error"`
+	Choices []chunkChoice   `json:"choices"`
+	Usage   *chatUsage      `json:"usage"`
+	Error   json.RawMessage `json:"error"`
+}
+
+type chunkChoice struct {
+	Index        int             `json:"index"`
+	Delta        chunkDelta      `json:"delta"`
+	FinishReason *string         `json:"finish_reason"`
+	StopReason   json.RawMessage `json:"stop_reason"`
+}
+
+type chunkDelta struct {
+	Content          *string    `json:"content"`
+	ReasoningContent *string    `json:"reasoning_content"`
+	Reasoning        *string    `json:"reasoning"`
+	ToolCalls        []toolCall `json:"tool_calls"`
 }
 
 // ConverseStream sends the request with stream: true and include_usage,
@@ -71,7 +75,7 @@ func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Se
 				break
 			}
 			var chunk chatChunk
-			if err := json.Unmarshal([]byte(ev.Data), &chunk); err != nil {
+			if err := decodeChunk(ev.Data, &chunk); err != nil {
 				fail(&wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("Backend %q sent a stream chunk that is not JSON.", p.name), OriginalStatusCode: 200})
 				return
 			}
