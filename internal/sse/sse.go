@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"sync"
 )
 
 // Default limits, generous for LLM streams (one chunk rarely exceeds a few
@@ -61,7 +62,10 @@ func Read(r io.Reader, opts Options) iter.Seq2[Event, error] {
 		opts.MaxEventBytes = DefaultMaxEventBytes
 	}
 	return func(yield func(Event, error) bool) {
-		lr := lineReader{r: bufio.NewReaderSize(r, 4096), max: opts.MaxLineBytes}
+		br := readers.Get().(*bufio.Reader)
+		br.Reset(r)
+		defer func() { br.Reset(nil); readers.Put(br) }()
+		lr := lineReader{r: br, max: opts.MaxLineBytes}
 		var (
 			data    bytes.Buffer
 			name    string
@@ -130,6 +134,10 @@ func Read(r io.Reader, opts Options) iter.Seq2[Event, error] {
 		}
 	}
 }
+
+// readers are the streams' read buffers, reused: every event's fields are
+// copied out before the next read, so no buffer outlives its stream.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 
 // lineReader splits on "\n", "\r\n" and "\r" without ever buffering more
 // than max bytes of one line.

@@ -63,6 +63,7 @@ func NewValidator() (*Validator, error) {
 // *Exception of type ValidationException.
 func (v *Validator) Converse(req *ConverseRequest, stream bool) error {
 	c := &collector{}
+	c.path = c.buf[:0]
 	v.conversationalIDs.check(c, v.conversationalModelID, req.ModelID)
 	root := v.converse
 	if stream {
@@ -79,6 +80,7 @@ func (v *Validator) Converse(req *ConverseRequest, stream bool) error {
 // modelId (FoundationModelVersionIdentifier: stricter than Converse's).
 func (v *Validator) CountTokens(req *CountTokensRequest) error {
 	c := &collector{}
+	c.path = c.buf[:0]
 	v.foundationIDs.check(c, v.foundationModelID, req.ModelID)
 	c.walk(v.countTokens, reflect.ValueOf(req).Elem(), false)
 	if err := c.err(); err != nil {
@@ -107,6 +109,8 @@ type collector struct {
 	msgs  []string
 	total int
 	path  []pathSeg
+	// buf holds the path of ordinary nesting without an allocation.
+	buf [12]pathSeg
 }
 
 // pathSeg is one step of a member's path: a member name, a list element
