@@ -6,6 +6,7 @@ import (
 	"iter"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -126,5 +127,23 @@ func TestStreamFlushesWhereTheProviderWaits(t *testing.T) {
 				t.Errorf("body bytes at each flush (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// Request IDs are version 4 UUIDs in their usual spelling, as Bedrock's.
+func TestRequestIDIsUUIDv4(t *testing.T) {
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 100 {
+		id := newRequestID()
+		if !uuid.MatchString(id) || seen[id] {
+			t.Fatalf("request ID %q: not a fresh UUID v4", id)
+		}
+		seen[id] = true
+	}
+	rec := httptest.NewRecorder()
+	(&Server{mux: http.NewServeMux()}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if id := rec.Header().Get("x-amzn-RequestId"); !uuid.MatchString(id) {
+		t.Errorf("x-amzn-RequestId %q", id)
 	}
 }

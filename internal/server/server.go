@@ -196,7 +196,7 @@ func New(opts Options) (*Server, error) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("x-amzn-RequestId", newRequestID())
+	w.Header()[requestIDHeader] = []string{newRequestID()}
 	// ServeMux answers a path it would clean ("//", "/./", "/../", or an
 	// escaped "%2F.." that decodes to one) with a redirect and "*" with a
 	// bare 400, neither a Bedrock error. Such paths are routed here on their
@@ -269,7 +269,7 @@ func (s *Server) operation(name string, h handler) http.Handler {
 		var inv *invocationlog.Invocation
 		if name == "Converse" || name == "ConverseStream" {
 			var ctx context.Context
-			ctx, inv = s.opts.Invocations.Begin(r.Context(), name, w.Header().Get("x-amzn-RequestId"), r.PathValue("modelId"))
+			ctx, inv = s.opts.Invocations.Begin(r.Context(), name, requestID(w), r.PathValue("modelId"))
 			r = r.WithContext(ctx)
 		}
 		rw := &statusWriter{ResponseWriter: w}
@@ -278,18 +278,21 @@ func (s *Server) operation(name string, h handler) http.Handler {
 			s.writeError(rw, r, err)
 		}
 		inv.End(rw.status(), outcomeOf(r, err))
-		attrs := []any{
-			"op", name, "model", r.PathValue("modelId"), "status", rw.status(),
-			"ms", time.Since(start).Milliseconds(), "id", w.Header().Get("x-amzn-RequestId"),
+		if !s.opts.Logger.Enabled(r.Context(), slog.LevelInfo) {
+			return
 		}
+		attrs := make([]slog.Attr, 0, 7)
+		attrs = append(attrs,
+			slog.String("op", name), slog.String("model", r.PathValue("modelId")), slog.Int("status", rw.status()),
+			slog.Int64("ms", time.Since(start).Milliseconds()), slog.String("id", requestID(w)))
 		if err != nil {
 			ex := exceptionOf(err)
-			attrs = append(attrs, "error", ex.Type)
+			attrs = append(attrs, slog.String("error", ex.Type))
 			if ex.Type == wire.InternalServerException {
-				attrs = append(attrs, "cause", err.Error())
+				attrs = append(attrs, slog.String("cause", err.Error()))
 			}
 		}
-		s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
+		s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
 }
 
@@ -624,12 +627,4 @@ func (s *Server) unknownOperation(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, wire.Errorf(wire.UnknownOperationException,
 		"No Bedrock Runtime operation matches %s %s. converse serves POST /model/{modelId}/converse, /converse-stream and /count-tokens.",
 		r.Method, r.URL.EscapedPath()))
-}
-
-func slogAttrs(kv []any) []slog.Attr {
-	out := make([]slog.Attr, 0, len(kv)/2)
-	for i := 0; i+1 < len(kv); i += 2 {
-		out = append(out, slog.Any(kv[i].(string), kv[i+1]))
-	}
-	return out
 }

@@ -51,7 +51,7 @@ func (s *Server) traced(op, route string, h http.Handler) http.Handler {
 			semconv.HTTPRequestMethodKey.String(r.Method),
 			semconv.HTTPRoute(route),
 			semconv.URLPath(r.URL.EscapedPath()),
-			semconv.AWSRequestID(w.Header().Get("x-amzn-RequestId")),
+			semconv.AWSRequestID(requestID(w)),
 			semconv.RPCMethod(op),
 		}
 		name := r.Method + " " + route
