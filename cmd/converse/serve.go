@@ -21,6 +21,7 @@ import (
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/config"
 	"github.com/conversekit/converse/internal/health"
+	"github.com/conversekit/converse/internal/logbuf"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
@@ -95,10 +96,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !set["log-level"] {
 		f.logLevel = cmp.Or(cfg.LogLevel, "info")
 	}
-	logger, err := newLogger(stderr, f.logFormat, f.logLevel)
+	// Info lines reach stderr in batches (within logbuf.DefaultDelay), not
+	// one write system call per request on the request's goroutine;
+	// warnings and errors at once.
+	logOut := logbuf.New(stderr, logbuf.Options{})
+	defer logOut.Close()
+	logger, err := newLogger(logOut, f.logFormat, f.logLevel)
 	if err != nil {
 		return err
 	}
+	logger = slog.New(logbuf.Urgent(logger.Handler(), logOut))
 	if !set["addr"] {
 		f.addr = cmp.Or(cfg.Listen, "127.0.0.1:8080")
 	}
