@@ -53,7 +53,9 @@ type Model struct {
 	MaxCachedTokens int
 
 	MaxOutputTokens int // 0 = unknown, not enforced
-	Source          string
+	// Embedding is set for embedding models (InvokeModel only).
+	Embedding *Embedding
+	Source    string
 }
 
 // Catalog is an immutable set of models; safe for concurrent use.
@@ -63,8 +65,11 @@ type Catalog struct {
 
 // New returns the built-in catalogue.
 func New() *Catalog {
-	c := &Catalog{models: make(map[string]Model, len(builtin))}
+	c := &Catalog{models: make(map[string]Model, len(builtin)+len(embeddings))}
 	for _, m := range builtin {
+		c.models[m.ID] = m
+	}
+	for _, m := range embeddings {
 		c.models[m.ID] = m
 	}
 	return c
@@ -74,6 +79,9 @@ func New() *Catalog {
 func (c *Catalog) Models() []Model {
 	out := make([]Model, 0, len(c.models))
 	for _, m := range builtin {
+		out = append(out, c.models[m.ID])
+	}
+	for _, m := range embeddings {
 		out = append(out, c.models[m.ID])
 	}
 	return out
@@ -171,6 +179,11 @@ func invalid(format string, args ...any) error {
 // CheckCapabilities applies the rules that depend on the model: it assumes
 // the request already passed (*wire.Validator).Converse.
 func (c *Catalog) CheckCapabilities(m Model, req *wire.ConverseRequest) error {
+	if m.Embedding != nil {
+		// [Obs] the service's answer to Converse on an embedding model
+		// (weak: wording from reports of Titan Embeddings on Converse).
+		return invalid("This action doesn't support the model that you provided. Try again with a supported text or chat model.")
+	}
 	if tc := req.ToolConfig; tc != nil {
 		if !m.Tools {
 			// [Obs] wording of the service for models without tool use

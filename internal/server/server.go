@@ -32,6 +32,7 @@ type Router interface {
 	Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error)
 	ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error]
 	CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (*wire.CountTokensResponse, error)
+	InvokeRouter
 }
 
 // Validator checks decoded requests as Bedrock does (wire.Validator).
@@ -111,12 +112,14 @@ func New(opts Options) (*Server, error) {
 		{"converse", "Converse", s.converse},
 		{"converse-stream", "ConverseStream", s.converseStream},
 		{"count-tokens", "CountTokens", s.countTokens},
+		{"invoke", "InvokeModel", s.invokeModel},
+		{"invoke-with-response-stream", "InvokeModelWithResponseStream", s.invokeModelStream},
 	} {
 		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.emptyModelOps[op.suffix] = h
 	}
-	for _, op := range []string{"invoke", "invoke-with-response-stream", "invoke-with-bidirectional-stream"} {
+	for _, op := range []string{"invoke-with-bidirectional-stream"} {
 		s.mux.Handle("POST /model/{modelId}/"+op, s.operation(op, s.notImplemented))
 	}
 	s.mux.HandleFunc("/", s.unknownOperation)

@@ -1,0 +1,27 @@
+package bedrock_test
+
+import (
+	"context"
+	"iter"
+
+	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/wire"
+)
+
+// The InvokeModel family of the blocking upstream: it holds every call
+// until the caller leaves.
+
+func (b *blocking) InvokeModel(ctx context.Context, _ *provider.Invocation) (*provider.InvokeResponse, error) {
+	b.wait(ctx)
+	return nil, wire.Errorf(wire.InternalServerException, "caller left")
+}
+
+func (b *blocking) InvokeModelStream(ctx context.Context, _ *provider.Invocation) iter.Seq2[*provider.Chunk, error] {
+	return func(yield func(*provider.Chunk, error) bool) {
+		if !yield(&provider.Chunk{Bytes: []byte(`{"type":"message_start","message":{}}`)}, nil) {
+			return
+		}
+		b.wait(ctx)
+		yield(nil, wire.Errorf(wire.InternalServerException, "caller left"))
+	}
+}
