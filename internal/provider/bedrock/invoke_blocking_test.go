@@ -25,3 +25,17 @@ func (b *blocking) InvokeModelStream(ctx context.Context, _ *provider.Invocation
 		yield(nil, wire.Errorf(wire.InternalServerException, "caller left"))
 	}
 }
+
+// The recorder notes InvokeModel calls too: their body and principal.
+func (r *recorder) InvokeModel(ctx context.Context, inv *provider.Invocation) (*provider.InvokeResponse, error) {
+	r.note(&provider.Call{ModelID: inv.ModelID, Raw: inv.Body, Principal: inv.Principal})
+	r.mu.Lock()
+	r.headers = append(r.headers, inv.Headers)
+	r.mu.Unlock()
+	return r.Router.InvokeModel(ctx, inv)
+}
+
+func (r *recorder) InvokeModelStream(ctx context.Context, inv *provider.Invocation) iter.Seq2[*provider.Chunk, error] {
+	r.note(&provider.Call{ModelID: inv.ModelID, Raw: inv.Body, Principal: inv.Principal})
+	return r.Router.InvokeModelStream(ctx, inv)
+}
