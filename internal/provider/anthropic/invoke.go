@@ -208,4 +208,3 @@ func mergeUsage(u *invoke.Usage, d *apiUsage) {
 		u.CacheWriteInputTokens = *d.CacheCreationInputTokens
 	}
 }
-
