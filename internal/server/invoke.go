@@ -121,15 +121,21 @@ func (s *Server) invokeModelStream(w http.ResponseWriter, r *http.Request, req *
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	fw := s.frameWriter(w, r)
+	defer fw.finish()
 	var ew *eventstream.Writer
-	for ch, err := range s.opts.Router.InvokeModelStream(r.Context(), inv) {
+	complete := false // the last chunk (with the usage) was written
+	for ch, err := range s.opts.Router.InvokeModelStream(ctx, inv) {
 		if err != nil {
+			err = shutdownError(ctx, err)
 			if ew == nil {
 				return err
 			}
 			ex := exceptionOf(err)
 			s.logStreamError(r, err, ex)
-			if werr := ew.WriteInvokeException(ex); werr != nil {
+			if werr := fw.write(func() error { return ew.WriteInvokeException(ex) }); werr != nil {
 				s.logStreamError(r, werr, nil)
 			}
 			return nil
@@ -142,13 +148,29 @@ func (s *Server) invokeModelStream(w http.ResponseWriter, r *http.Request, req *
 			w.WriteHeader(http.StatusOK)
 			ew = eventstream.NewWriter(w, http.NewResponseController(w).Flush)
 		}
-		if err := ew.WriteChunk(ch.Bytes); err != nil {
-			s.logStreamError(r, err, nil)
+		if err := fw.write(func() error { return ew.WriteChunk(ch.Bytes) }); err != nil {
+			// The client is gone or stopped reading: cancelling ends the
+			// upstream call even if the router is not pulled again.
+			cancel(err)
+			s.logWriteFailure(r, err, fw)
 			return nil
 		}
+		complete = ch.Usage != nil
 	}
 	if ew == nil {
+		if err := shutdownError(ctx, nil); err != nil {
+			return err
+		}
 		return errors.New("router ended the invoke stream without any chunk")
+	}
+	// A stream cut short by the shutdown still owes the client an
+	// exception frame.
+	if err := shutdownError(ctx, nil); err != nil && !complete {
+		ex := exceptionOf(err)
+		s.logStreamError(r, err, ex)
+		if werr := fw.write(func() error { return ew.WriteInvokeException(ex) }); werr != nil {
+			s.logStreamError(r, werr, nil)
+		}
 	}
 	return nil
 }
