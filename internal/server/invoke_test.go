@@ -167,3 +167,23 @@ func TestInvokeModelMessagesValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestJavaScriptInvoke runs jstest/invoke.mjs: InvokeModelCommand and
+// InvokeModelWithResponseStreamCommand of the official JavaScript SDK on
+// Messages and embedding bodies.
+func TestJavaScriptInvoke(t *testing.T) {
+	out := clientScript(t, "invoke.mjs", start(t, nil), devKey)
+	if n := strings.Count(out, `"ok":true`); n != 5 {
+		t.Errorf("%d of 5 checks passed", n)
+	}
+}
+
+// TestJavaScriptEmbeddings runs jstest/embed.mjs: the Vercel AI SDK's
+// embed and embedMany (@ai-sdk/amazon-bedrock) and LangChain.js
+// BedrockEmbeddings (@langchain/aws), unmodified.
+func TestJavaScriptEmbeddings(t *testing.T) {
+	out := clientScript(t, "embed.mjs", start(t, nil), devKey)
+	if n := strings.Count(out, `"ok":true`); n != 4 {
+		t.Errorf("%d of 4 checks passed", n)
+	}
+}
