@@ -166,18 +166,18 @@ func TestStreamEncoder(t *testing.T) {
 		}
 	}
 	want := []string{
-		`{"message":{"content":[],"id":"msg_bdrk_1","model":"claude-x","role":"assistant","stop_reason":null,"stop_sequence":null,"type":"message","usage":{"input_tokens":9,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}},"type":"message_start"}`,
-		`{"content_block":{"signature":"","thinking":"","type":"thinking"},"index":0,"type":"content_block_start"}`,
-		`{"delta":{"thinking":"think","type":"thinking_delta"},"index":0,"type":"content_block_delta"}`,
-		`{"delta":{"signature":"sig","type":"signature_delta"},"index":0,"type":"content_block_delta"}`,
-		`{"index":0,"type":"content_block_stop"}`,
-		`{"content_block":{"text":"","type":"text"},"index":1,"type":"content_block_start"}`,
-		`{"delta":{"text":"Hi","type":"text_delta"},"index":1,"type":"content_block_delta"}`,
-		`{"index":1,"type":"content_block_stop"}`,
-		`{"content_block":{"id":"t","input":{},"name":"a","type":"tool_use"},"index":2,"type":"content_block_start"}`,
-		`{"delta":{"partial_json":"{\"x\":1}","type":"input_json_delta"},"index":2,"type":"content_block_delta"}`,
-		`{"index":2,"type":"content_block_stop"}`,
-		`{"delta":{"stop_reason":"tool_use","stop_sequence":null},"type":"message_delta","usage":{"input_tokens":9,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":4}}`,
+		`{"type":"message_start","message":{"id":"msg_bdrk_1","type":"message","role":"assistant","model":"claude-x","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":9,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}`,
+		`{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}`,
+		`{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"think"}}`,
+		`{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"sig"}}`,
+		`{"type":"content_block_stop","index":0}`,
+		`{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}`,
+		`{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Hi"}}`,
+		`{"type":"content_block_stop","index":1}`,
+		`{"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"t","name":"a","input":{}}}`,
+		`{"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"x\":1}"}}`,
+		`{"type":"content_block_stop","index":2}`,
+		`{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"input_tokens":9,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":4}}`,
 		`{"type":"message_stop"}`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

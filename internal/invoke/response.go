@@ -163,15 +163,79 @@ func (r *MessagesRequest) NewStreamEncoder(id, model string, inputTokens int) *S
 // Done reports whether message_stop was written.
 func (e *StreamEncoder) Done() bool { return e.done }
 
+// Stream events, their members in the order the Messages API sends them.
+type (
+	startEvent struct {
+		Type    string       `json:"type"`
+		Message startMessage `json:"message"`
+	}
+	startMessage struct {
+		ID           string        `json:"id"`
+		Type         string        `json:"type"`
+		Role         string        `json:"role"`
+		Model        string        `json:"model"`
+		Content      []ContentOut  `json:"content"`
+		StopReason   *string       `json:"stop_reason"`
+		StopSequence *string       `json:"stop_sequence"`
+		Usage        MessagesUsage `json:"usage"`
+	}
+	blockStartEvent struct {
+		Type         string     `json:"type"`
+		Index        int        `json:"index"`
+		ContentBlock blockShell `json:"content_block"`
+	}
+	// blockShell is a block as content_block_start opens it: text and
+	// thinking empty, a tool call with an empty input.
+	blockShell struct {
+		Type      string          `json:"type"`
+		ID        string          `json:"id,omitempty"`
+		Name      string          `json:"name,omitempty"`
+		Input     json.RawMessage `json:"input,omitempty"`
+		Text      *string         `json:"text,omitempty"`
+		Thinking  *string         `json:"thinking,omitempty"`
+		Signature *string         `json:"signature,omitempty"`
+		Data      *string         `json:"data,omitempty"`
+	}
+	blockDeltaEvent struct {
+		Type  string     `json:"type"`
+		Index int        `json:"index"`
+		Delta blockDelta `json:"delta"`
+	}
+	blockDelta struct {
+		Type        string  `json:"type"`
+		Text        *string `json:"text,omitempty"`
+		PartialJSON *string `json:"partial_json,omitempty"`
+		Thinking    *string `json:"thinking,omitempty"`
+		Signature   *string `json:"signature,omitempty"`
+	}
+	blockStopEvent struct {
+		Type  string `json:"type"`
+		Index int    `json:"index"`
+	}
+	messageDeltaEvent struct {
+		Type  string        `json:"type"`
+		Delta messageDelta  `json:"delta"`
+		Usage MessagesUsage `json:"usage"`
+	}
+	messageDelta struct {
+		StopReason   string  `json:"stop_reason"`
+		StopSequence *string `json:"stop_sequence"`
+	}
+	stopEvent struct {
+		Type string `json:"type"`
+	}
+)
+
+var empty = ""
+
 // Encode returns the chunks (each one JSON event) for one Converse event.
 func (e *StreamEncoder) Encode(ev *wire.StreamEvent) ([][]byte, error) {
 	var out []any
 	switch {
 	case ev.MessageStart != nil:
-		out = append(out, map[string]any{"type": "message_start", "message": map[string]any{
-			"id": e.id, "type": "message", "role": "assistant", "model": e.model, "content": []any{},
-			"stop_reason": nil, "stop_sequence": nil,
-			"usage": MessagesUsage{InputTokens: e.input, OutputTokens: 1},
+		out = append(out, startEvent{Type: "message_start", Message: startMessage{
+			ID: e.id, Type: "message", Role: "assistant", Model: e.model, Content: []ContentOut{},
+			Usage: MessagesUsage{InputTokens: e.input, OutputTokens: 1},
 		}})
 	case ev.ContentBlockStart != nil:
 		i := ev.ContentBlockStart.ContentBlockIndex
@@ -185,7 +249,7 @@ func (e *StreamEncoder) Encode(ev *wire.StreamEvent) ([][]byte, error) {
 			break
 		}
 		e.open[i] = "tool_use"
-		out = append(out, blockStart(i, map[string]any{"type": "tool_use", "id": st.ToolUse.ToolUseID, "name": st.ToolUse.Name, "input": map[string]any{}}))
+		out = append(out, blockStart(i, blockShell{Type: "tool_use", ID: st.ToolUse.ToolUseID, Name: st.ToolUse.Name, Input: json.RawMessage(`{}`)}))
 	case ev.ContentBlockDelta != nil:
 		i := ev.ContentBlockDelta.ContentBlockIndex
 		d := ev.ContentBlockDelta.Delta
@@ -196,34 +260,34 @@ func (e *StreamEncoder) Encode(ev *wire.StreamEvent) ([][]byte, error) {
 		case d.Text != nil:
 			if _, ok := e.open[i]; !ok {
 				e.open[i] = "text"
-				out = append(out, blockStart(i, map[string]any{"type": "text", "text": ""}))
+				out = append(out, blockStart(i, blockShell{Type: "text", Text: &empty}))
 			}
-			out = append(out, blockDelta(i, map[string]any{"type": "text_delta", "text": *d.Text}))
+			out = append(out, deltaOf(i, blockDelta{Type: "text_delta", Text: d.Text}))
 		case d.ToolUse != nil:
-			out = append(out, blockDelta(i, map[string]any{"type": "input_json_delta", "partial_json": d.ToolUse.Input}))
+			out = append(out, deltaOf(i, blockDelta{Type: "input_json_delta", PartialJSON: &d.ToolUse.Input}))
 		case d.ReasoningContent != nil:
 			rc := d.ReasoningContent
 			if rc.RedactedContent != nil {
 				e.open[i] = "redacted_thinking"
-				out = append(out, blockStart(i, map[string]any{"type": "redacted_thinking", "data": string(rc.RedactedContent)}))
+				out = append(out, blockStart(i, blockShell{Type: "redacted_thinking", Data: wire.Ptr(string(rc.RedactedContent))}))
 				break
 			}
 			if _, ok := e.open[i]; !ok {
 				e.open[i] = "thinking"
-				out = append(out, blockStart(i, map[string]any{"type": "thinking", "thinking": "", "signature": ""}))
+				out = append(out, blockStart(i, blockShell{Type: "thinking", Thinking: &empty, Signature: &empty}))
 			}
 			if rc.Text != nil {
-				out = append(out, blockDelta(i, map[string]any{"type": "thinking_delta", "thinking": *rc.Text}))
+				out = append(out, deltaOf(i, blockDelta{Type: "thinking_delta", Thinking: rc.Text}))
 			}
 			if rc.Signature != nil {
-				out = append(out, blockDelta(i, map[string]any{"type": "signature_delta", "signature": *rc.Signature}))
+				out = append(out, deltaOf(i, blockDelta{Type: "signature_delta", Signature: rc.Signature}))
 			}
 		}
 	case ev.ContentBlockStop != nil:
 		i := ev.ContentBlockStop.ContentBlockIndex
 		if _, ok := e.open[i]; ok {
 			delete(e.open, i)
-			out = append(out, map[string]any{"type": "content_block_stop", "index": i})
+			out = append(out, blockStopEvent{Type: "content_block_stop", Index: i})
 		}
 	case ev.MessageStop != nil:
 		e.stop, e.stopped = ev.MessageStop.StopReason, true
@@ -233,12 +297,11 @@ func (e *StreamEncoder) Encode(ev *wire.StreamEvent) ([][]byte, error) {
 		}
 		u := UsageOf(ev.Metadata.Usage)
 		e.FinalUsage = &u
-		stop := stopReason(e.stop)
 		out = append(out,
-			map[string]any{"type": "message_delta",
-				"delta": map[string]any{"stop_reason": stop, "stop_sequence": e.req.stopSequence(e.stop)},
-				"usage": messagesUsage(u)},
-			map[string]any{"type": "message_stop"})
+			messageDeltaEvent{Type: "message_delta",
+				Delta: messageDelta{StopReason: stopReason(e.stop), StopSequence: e.req.stopSequence(e.stop)},
+				Usage: messagesUsage(u)},
+			stopEvent{Type: "message_stop"})
 		e.done = true
 	}
 	chunks := make([][]byte, 0, len(out))
@@ -252,10 +315,10 @@ func (e *StreamEncoder) Encode(ev *wire.StreamEvent) ([][]byte, error) {
 	return chunks, nil
 }
 
-func blockStart(i int, block map[string]any) map[string]any {
-	return map[string]any{"type": "content_block_start", "index": i, "content_block": block}
+func blockStart(i int, b blockShell) blockStartEvent {
+	return blockStartEvent{Type: "content_block_start", Index: i, ContentBlock: b}
 }
 
-func blockDelta(i int, delta map[string]any) map[string]any {
-	return map[string]any{"type": "content_block_delta", "index": i, "delta": delta}
+func deltaOf(i int, d blockDelta) blockDeltaEvent {
+	return blockDeltaEvent{Type: "content_block_delta", Index: i, Delta: d}
 }
