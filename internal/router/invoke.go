@@ -294,6 +294,9 @@ func (r *Router) InvokeModel(ctx context.Context, inv *provider.Invocation) (out
 	rec := r.begin("InvokeModel", ic.call)
 	err = r.prepareInvoke(inv, ic)
 	rec.call.Model = ic.p.label
+	if inv.Family.Embedding() {
+		rec.call.GenAIOperation = metrics.OperationEmbeddings
+	}
 	if err != nil {
 		rec.done(err, nil)
 		return nil, err

@@ -15,6 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/conversekit/converse/internal/sdktest"
+	"github.com/conversekit/converse/internal/server"
+	"github.com/conversekit/converse/internal/servertest"
+	"github.com/conversekit/converse/internal/wire"
 )
 
 // messagesBody is an Anthropic Messages body as Claude on Bedrock takes it.
@@ -185,5 +188,50 @@ func TestJavaScriptEmbeddings(t *testing.T) {
 	out := clientScript(t, "embed.mjs", start(t, nil), devKey)
 	if n := strings.Count(out, `"ok":true`); n != 4 {
 		t.Errorf("%d of 4 checks passed", n)
+	}
+}
+
+// Errors before the first chunk are HTTP errors; after it, exception
+// frames of InvokeModelWithResponseStream's ResponseStream, which has a
+// modelTimeoutException member that ConverseStream lacks.
+func TestInvokeModelStreamErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		ex        *wire.Exception
+		midStream bool
+		check     func(error) bool
+	}{
+		{"throttled before", wire.Errorf(wire.ThrottlingException, "slow"), false, func(err error) bool { var e *types.ThrottlingException; return errors.As(err, &e) }},
+		{"timeout mid-stream", wire.Errorf(wire.ModelTimeoutException, "late"), true, func(err error) bool { var e *types.ModelTimeoutException; return errors.As(err, &e) }},
+		{"model error mid-stream", &wire.Exception{Type: wire.ModelStreamErrorException, Message: "broke", OriginalStatusCode: 500}, true, func(err error) bool {
+			var e *types.ModelStreamErrorException
+			return errors.As(err, &e) && aws.ToInt32(e.OriginalStatusCode) == 500
+		}},
+		{"throttled mid-stream", wire.Errorf(wire.ThrottlingException, "slow"), true, func(err error) bool { var e *types.ThrottlingException; return errors.As(err, &e) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			endpoint := start(t, func(server.Router) server.Router { return servertest.Failing{Err: tc.ex, MidStream: tc.midStream} })
+			client := sdktest.Client(t, endpoint, sdktest.Options{})
+			out, err := client.InvokeModelWithResponseStream(t.Context(), &bedrockruntime.InvokeModelWithResponseStreamInput{
+				ModelId: aws.String(haiku), Body: messagesBody(t, nil)})
+			if !tc.midStream {
+				if !tc.check(err) {
+					t.Errorf("err %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := out.GetStream()
+			defer s.Close()
+			n := 0
+			for range s.Events() {
+				n++
+			}
+			if n != 1 || !tc.check(s.Err()) {
+				t.Errorf("%d chunks, err %T %v", n, s.Err(), s.Err())
+			}
+		})
 	}
 }
