@@ -56,3 +56,37 @@ func TestCountTokensInvokeModelBody(t *testing.T) {
 		})
 	}
 }
+
+// cache_control in a Messages body is prompt caching as on Converse: the
+// first call writes the prefix, the second reads it, in the body's usage
+// and in the token-count headers.
+func TestInvokeModelPromptCache(t *testing.T) {
+	client := sdktest.Client(t, start(t, nil), sdktest.Options{})
+	long := strings.Repeat("A long, cacheable system prompt about many things. ", 150)
+	body := []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":100,"system":[{"type":"text","text":"` + long +
+		`","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"Hello"}]}`)
+	var usages [2]struct {
+		Input      int `json:"input_tokens"`
+		CacheWrite int `json:"cache_creation_input_tokens"`
+		CacheRead  int `json:"cache_read_input_tokens"`
+	}
+	var headers [2]string
+	for i := range 2 {
+		out, err := client.InvokeModel(t.Context(), &bedrockruntime.InvokeModelInput{ModelId: aws.String("anthropic.claude-3-7-sonnet-20250219-v1:0"), Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Usage json.RawMessage `json:"usage"`
+		}
+		_ = json.Unmarshal(out.Body, &m)
+		_ = json.Unmarshal(m.Usage, &usages[i])
+		headers[i] = awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response).Header.Get("X-Amzn-Bedrock-Cache-Read-Input-Token-Count")
+	}
+	if usages[0].CacheWrite == 0 || usages[0].CacheRead != 0 || usages[1].CacheRead != usages[0].CacheWrite || usages[1].CacheWrite != 0 {
+		t.Errorf("usage: first %+v, second %+v", usages[0], usages[1])
+	}
+	if headers[1] != strconv.Itoa(usages[1].CacheRead) {
+		t.Errorf("cache read header %q, body %d", headers[1], usages[1].CacheRead)
+	}
+}
