@@ -6,6 +6,7 @@ import (
 	"iter"
 	"time"
 
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/conversekit/converse/internal/catalog"
@@ -14,6 +15,7 @@ import (
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/ratelimit"
+	"github.com/conversekit/converse/internal/telemetry/genai"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -390,6 +392,22 @@ func (r *Router) invokeSpan(ctx context.Context, c *provider.Call, t target, str
 	return r.startAttempt(ctx, c, t, stream)
 }
 
+// embedSpan starts the client span of an embedding attempt, named and
+// attributed as the GenAI conventions name embeddings ("embeddings
+// {model}"); nil span when tracing is off.
+func (r *Router) embedSpan(ctx context.Context, t target) (context.Context, trace.Span) {
+	if r.tracer == nil || !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx, nil
+	}
+	name := r.opts.ProviderNames[t.name]
+	if name == "" {
+		name = genai.ProviderUnknown
+	}
+	return r.tracer.Start(ctx, metrics.OperationEmbeddings+" "+t.model, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(semconv.GenAIOperationNameEmbeddings, semconv.GenAIProviderNameKey.String(name),
+			semconv.GenAIRequestModel(t.model), backendKey.String(t.name)))
+}
+
 // embedAttempt asks an Embedder for the vectors and writes the family's
 // answer around them.
 func (r *Router) embedAttempt(ctx context.Context, ic *invokeCall, c *provider.Call, t target) (*provider.InvokeResponse, error) {
@@ -402,7 +420,7 @@ func (r *Router) embedAttempt(ctx context.Context, ic *invokeCall, c *provider.C
 		}
 		call.MaxInputTokens = ic.p.model.Embedding.MaxInputTokens
 	}
-	actx, span := r.invokeSpan(ctx, c, t, false)
+	actx, span := r.embedSpan(ctx, t)
 	out, err := t.provider.(provider.Embedder).Embed(actx, call)
 	if err == nil {
 		err = checkVectors(t.name, call, out)
