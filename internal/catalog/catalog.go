@@ -53,6 +53,8 @@ type Model struct {
 	MaxCachedTokens int
 
 	MaxOutputTokens int // 0 = unknown, not enforced
+	// ContextTokens is the context window in tokens (0: see ContextWindow).
+	ContextTokens int
 	Source          string
 }
 
@@ -171,6 +173,9 @@ func invalid(format string, args ...any) error {
 // CheckCapabilities applies the rules that depend on the model: it assumes
 // the request already passed (*wire.Validator).Converse.
 func (c *Catalog) CheckCapabilities(m Model, req *wire.ConverseRequest) error {
+	if err := checkFamilyRules(m, req); err != nil {
+		return err
+	}
 	if tc := req.ToolConfig; tc != nil {
 		if !m.Tools {
 			// [Obs] wording of the service for models without tool use

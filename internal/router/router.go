@@ -150,6 +150,9 @@ func (r *Router) prepare(c *provider.Call, stream bool) (plan, error) {
 		if err := r.opts.Catalog.CheckCapabilities(p.model, c.Request); err != nil {
 			return p, err
 		}
+		if err := r.checkContextWindow(p.model, c); err != nil {
+			return p, err
+		}
 		if stream {
 			if err := r.opts.Catalog.CheckStream(p.model, c.Request); err != nil {
 				return p, err
