@@ -47,6 +47,8 @@ type serveFlags struct {
 	script     string
 	record     string
 	replay     string
+	grace      time.Duration
+	writeLimit time.Duration
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,6 +69,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.record, "record", "", "record every exchange with the backends into `dir`")
 	fs.StringVar(&f.replay, "replay", "", "answer only from the exchanges recorded in `dir`")
 	fs.StringVar(&f.metrics, "metrics-addr", "", "serve Prometheus metrics on `host:port`/metrics (a separate listener; off when empty)")
+	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, let open requests finish this long, then end streams with ServiceUnavailableException (0: at once)")
+	fs.DurationVar(&f.writeLimit, "stream-write-timeout", time.Minute, "end a stream whose client has not taken an event-stream frame within this time")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,6 +99,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !set["tls-cert"] && !set["tls-key"] {
 		f.tlsCert, f.tlsKey = cfg.TLS.Cert, cfg.TLS.Key
+	}
+	if !set["shutdown-grace"] && cfg.ShutdownGrace != nil {
+		f.grace = *cfg.ShutdownGrace
+	}
+	if !set["stream-write-timeout"] && cfg.StreamWriteTimeout != 0 {
+		f.writeLimit = cfg.StreamWriteTimeout
+	}
+	if f.grace < 0 || f.writeLimit <= 0 {
+		return errors.New("serve: -shutdown-grace must not be negative and -stream-write-timeout must be positive")
 	}
 	if !set["builtin-ttft"] && cfg.Builtin.TimeToFirstToken != nil {
 		f.ttft = *cfg.Builtin.TimeToFirstToken
@@ -192,7 +205,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, err := server.New(server.Options{
 		Router: rt, Validator: validator, Auth: authn, Logger: logger,
 		Health: probes, Invocations: invocations,
-		Tracing: server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
+		Tracing:            server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
+		StreamWriteTimeout: f.writeLimit,
 	})
 	if err != nil {
 		return err
@@ -228,11 +242,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
 		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
 	}
-	err = server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, 30*time.Second)
-	if errors.Is(err, context.Canceled) {
-		return nil
+	stopLog := context.AfterFunc(ctx, func() {
+		logger.Info("shutting down: no new connections; open requests may finish", "grace", f.grace)
+	})
+	defer stopLog()
+	if err := server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, f.grace); err != nil {
+		return err
 	}
-	return err
+	logger.Info("stopped")
+	return nil
 }
 
 func telemetryOptions(t config.Telemetry) telemetry.Options {

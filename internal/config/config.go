@@ -25,7 +25,14 @@ type Config struct {
 	// Listen is the address to serve on (the -addr flag wins).
 	Listen string `yaml:"listen"`
 	TLS    TLS    `yaml:"tls"`
-	Auth   Auth   `yaml:"auth"`
+	// ShutdownGrace is how long open requests may finish after SIGTERM
+	// before streams are ended with ServiceUnavailableException (default
+	// 30s; 0 ends them at once; the -shutdown-grace flag wins).
+	ShutdownGrace *time.Duration `yaml:"shutdown_grace"`
+	// StreamWriteTimeout bounds writing one event-stream frame to a client
+	// (default 1m; the -stream-write-timeout flag wins).
+	StreamWriteTimeout time.Duration `yaml:"stream_write_timeout"`
+	Auth               Auth          `yaml:"auth"`
 	// Builtin paces the built-in model.
 	Builtin Builtin `yaml:"builtin"`
 	// Script is a file of scripted rules for the built-in model
@@ -288,6 +295,12 @@ func (c *Config) check() error {
 	}
 	if c.Auth.MaxSkew < 0 {
 		errs = append(errs, errors.New("auth.max_skew must not be negative"))
+	}
+	if c.ShutdownGrace != nil && *c.ShutdownGrace < 0 {
+		errs = append(errs, errors.New("shutdown_grace must not be negative"))
+	}
+	if c.StreamWriteTimeout < 0 {
+		errs = append(errs, errors.New("stream_write_timeout must not be negative (leave it out for the default)"))
 	}
 	for i, p := range c.Auth.Principals {
 		if p.Name == "" {

@@ -2,6 +2,31 @@
 // Converse, ConverseStream and CountTokens routes on the escaped path,
 // authentication, decoding and validation, JSON or event-stream responses,
 // and one function that turns any failure into Bedrock's error shape.
+//
+// # Long streams
+//
+// Every event-stream frame is written under a deadline
+// (Options.StreamWriteTimeout): a client that stops reading cannot hold the
+// handler, the provider's stream and its upstream connection; when the
+// deadline passes the provider's context is cancelled and the handler
+// returns. A stream may be silent for as long as the model is (thinking,
+// a slow backend): the deadline covers writing a frame, not waiting for one.
+//
+// There is no keep-alive frame on silent streams. Bedrock sends none, and no
+// frame exists that every client ignores: boto3, the JavaScript SDK and the
+// Java SDK skip an unknown :event-type, but aws-sdk-go-v2 hands it to the
+// application as types.UnknownUnionMember, so a keep-alive would be visible
+// to Go callers (the SDK's own examples print it). Liveness of the
+// connection rests on TCP keep-alive probes, which net.Listen enables on
+// every accepted connection; a proxy in front of converse needs an idle
+// timeout longer than the longest silence of its models.
+//
+// # Shutdown
+//
+// Serve stops accepting when its context ends, lets requests finish within
+// a grace period, then ends the rest: streams with a
+// ServiceUnavailableException frame, other calls with that error, so no
+// client takes a cut stream for a complete answer.
 package server
 
 import (
@@ -10,7 +35,9 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -59,6 +86,14 @@ type Options struct {
 	// trickles its body cannot hold a connection forever; 0 means 5 minutes
 	// (100 MiB at about 350 KB/s).
 	BodyReadTimeout time.Duration
+	// StreamWriteTimeout bounds writing one event-stream frame, so a client
+	// that stops reading cannot hold a stream and its upstream call forever;
+	// 0 means 1 minute. A write blocks only once the client's receive window
+	// and our socket buffer are full, i.e. after the client has read nothing
+	// for a while; a client that reads at all drains a frame (a few KB) in
+	// milliseconds even on a slow link, so a minute is failure, not load.
+	// Silence between frames is not limited.
+	StreamWriteTimeout time.Duration
 	// Health answers GET /healthz and /readyz before authentication; nil
 	// means always live and ready.
 	Health *health.Probes
@@ -85,6 +120,8 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("server: no validator")
 	case opts.Auth == nil:
 		return nil, errors.New("server: no authenticator")
+	case opts.StreamWriteTimeout < 0:
+		return nil, errors.New("server: negative stream write timeout")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -94,6 +131,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.BodyReadTimeout == 0 {
 		opts.BodyReadTimeout = 5 * time.Minute
+	}
+	if opts.StreamWriteTimeout == 0 {
+		opts.StreamWriteTimeout = time.Minute
 	}
 	if opts.Health == nil {
 		opts.Health = health.New(health.Options{})
@@ -239,7 +279,7 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) 
 	}
 	out, err := s.opts.Router.Converse(r.Context(), s.call(req, &in))
 	if err != nil {
-		return err
+		return shutdownError(r.Context(), err)
 	}
 	invocationlog.FromContext(r.Context()).Response(out)
 	return writeJSON(w, http.StatusOK, out)
@@ -248,6 +288,12 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) 
 // converseStream answers with an event stream. A failure before the first
 // event is an ordinary HTTP error, as on Bedrock; after it, an exception
 // frame ends the stream.
+//
+// The provider's stream runs under a context of its own, cancelled when a
+// frame cannot be written in time (the client stopped reading), so the
+// upstream call ends with the stream. The server's shutdown cancels it too,
+// with errShuttingDown as cause: the stream then ends with a
+// ServiceUnavailableException frame rather than a silent cut.
 func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *request) error {
 	var in wire.ConverseRequest
 	if err := wire.Decode(req.body, &in); err != nil {
@@ -257,18 +303,23 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 	if err := s.validate(&in, true); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	inv := invocationlog.FromContext(ctx)
+	inv := invocationlog.FromContext(r.Context())
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	fw := s.frameWriter(w, r)
+	defer fw.finish()
 	var ew *eventstream.Writer
+	complete := false // the metadata event, Bedrock's last, was written
 	for ev, err := range s.opts.Router.ConverseStream(ctx, s.call(req, &in)) {
 		if err != nil {
+			err = shutdownError(ctx, err)
 			if ew == nil {
 				return err
 			}
 			ex := exceptionOf(err)
 			inv.Fail(outcomeOf(r, err))
 			s.logStreamError(r, err, ex)
-			if werr := ew.WriteException(ex); werr != nil {
+			if werr := fw.write(func() error { return ew.WriteException(ex) }); werr != nil {
 				s.logStreamError(r, werr, nil)
 			}
 			return nil
@@ -279,18 +330,118 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 			w.WriteHeader(http.StatusOK)
 			ew = eventstream.NewWriter(w, http.NewResponseController(w).Flush)
 		}
-		if err := ew.WriteEvent(ev); err != nil {
-			// The client is gone; leaving the loop stops the provider.
+		if err := fw.write(func() error { return ew.WriteEvent(ev) }); err != nil {
+			// The client is gone or stopped reading: cancelling ends the
+			// upstream call even if the provider is not pulled again.
+			cancel(err)
 			inv.Fail(invocationlog.Cancelled)
-			s.logStreamError(r, err, nil)
+			s.logWriteFailure(r, err, fw)
 			return nil
 		}
 		inv.Event(ev)
+		complete = ev.Metadata != nil
 	}
 	if ew == nil {
+		if err := shutdownError(ctx, nil); err != nil {
+			return err
+		}
 		return errors.New("provider ended the stream without any event")
 	}
+	// A provider may end quietly when its context is cancelled; a stream
+	// cut short by the shutdown still owes the client an exception frame.
+	if err := shutdownError(ctx, nil); err != nil && !complete {
+		ex := exceptionOf(err)
+		inv.Fail(outcomeOf(r, err))
+		s.logStreamError(r, err, ex)
+		if werr := fw.write(func() error { return ew.WriteException(ex) }); werr != nil {
+			s.logStreamError(r, werr, nil)
+		}
+	}
 	return nil
+}
+
+// errShuttingDown is the cause with which Serve cancels the requests still
+// running when the shutdown grace ends.
+var errShuttingDown = errors.New("server shutting down")
+
+// shutdownError returns the ServiceUnavailableException a request ended by
+// the shutdown answers with, or err when ctx was not cancelled by it.
+func shutdownError(ctx context.Context, err error) error {
+	if errors.Is(context.Cause(ctx), errShuttingDown) {
+		return wire.Errorf(wire.ServiceUnavailableException, "The server is shutting down; retry the request.")
+	}
+	return err
+}
+
+// frameWriter bounds each event-stream frame by the stream write deadline.
+//
+// On HTTP/1 the deadline is the connection's, and it must also cover the
+// chunked terminator net/http writes after the handler returns. A frame
+// that misses it makes net/http close the connection; the connection is
+// set to reset on close meanwhile, so the kernel drops the unsent bytes (up
+// to its send buffer, 4 MB by default on Linux) at once instead of keeping
+// them for a client that does not read, as an orphaned socket, for minutes.
+//
+// On HTTP/2 the deadline is a per-stream timer that would reset a stream
+// that is merely silent, so it is lifted after each frame; the connection
+// is shared by other streams and stays as it is.
+type frameWriter struct {
+	rc       *http.ResponseController
+	timeout  time.Duration
+	http1    bool
+	conn     *net.TCPConn // HTTP/1 over TCP: reset on close while streaming
+	deadline time.Time
+}
+
+func (s *Server) frameWriter(w http.ResponseWriter, r *http.Request) *frameWriter {
+	f := &frameWriter{rc: http.NewResponseController(w), timeout: s.opts.StreamWriteTimeout, http1: r.ProtoMajor == 1}
+	if f.http1 {
+		if f.conn = tcpConn(r); f.conn != nil {
+			_ = f.conn.SetLinger(0)
+		}
+	}
+	return f
+}
+
+// write runs one frame write under the deadline. A writer without
+// deadlines (a test recorder) writes without one.
+func (f *frameWriter) write(frame func() error) error {
+	f.deadline = time.Now().Add(f.timeout)
+	_ = f.rc.SetWriteDeadline(f.deadline)
+	err := frame()
+	if !f.http1 {
+		_ = f.rc.SetWriteDeadline(time.Time{})
+	}
+	return err
+}
+
+// timedOut reports whether a failed write ran into the deadline rather
+// than a closed connection. HTTP/2 reports a reset stream, so the clock
+// decides.
+func (f *frameWriter) timedOut(err error) bool {
+	return errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(f.deadline)
+}
+
+// finish restores an orderly close, so the end of a stream reaches a
+// client that reads, and re-arms the HTTP/1 deadline for what net/http
+// writes after the handler (the last chunk); net/http clears it before the
+// next request.
+func (f *frameWriter) finish() {
+	if f.conn != nil {
+		_ = f.conn.SetLinger(-1)
+	}
+	if f.http1 {
+		_ = f.rc.SetWriteDeadline(time.Now().Add(f.timeout))
+	}
+}
+
+func (s *Server) logWriteFailure(r *http.Request, err error, fw *frameWriter) {
+	msg := "stream ended early: client gone"
+	if fw.timedOut(err) {
+		msg = "stream ended early: client stopped reading"
+	}
+	s.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, msg,
+		slog.String("model", r.PathValue("modelId")), slog.Duration("write_timeout", fw.timeout), slog.String("cause", err.Error()))
 }
 
 // outcomeOf names a call's result for the invocation log: "" when it
@@ -300,6 +451,9 @@ func outcomeOf(r *http.Request, err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(context.Cause(r.Context()), errShuttingDown):
+		// The shutdown cancelled the request; the client got err.
+		return exceptionOf(err).Type
 	case errors.Is(err, context.Canceled) || r.Context().Err() != nil:
 		return invocationlog.Cancelled
 	}
