@@ -2,6 +2,8 @@ package builtin
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -36,4 +38,23 @@ func structuredAnswer(req *wire.ConverseRequest) (text string, ok bool, err erro
 		return "", false, wire.Errorf(wire.ValidationException, "%s: the answer could not be encoded: %v", field, err)
 	}
 	return string(b), true, nil
+}
+
+// promptAnswer answers a Prompt-management prompt ARN with its
+// promptVariables: the built-in model has no prompt store, so it answers
+// from the variables it was given, each by name, rather than ignore them.
+func promptAnswer(req *wire.ConverseRequest) (string, bool) {
+	if len(req.PromptVariables) == 0 {
+		return "", false
+	}
+	names := make([]string, 0, len(req.PromptVariables))
+	for k := range req.PromptVariables {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	parts := make([]string, 0, len(names))
+	for _, k := range names {
+		parts = append(parts, k+" = "+wire.Val(req.PromptVariables[k].Text))
+	}
+	return "Prompt " + req.ModelID + " with " + strings.Join(parts, ", ") + ".", true
 }

@@ -128,3 +128,17 @@ func TestFromPatternMatches(t *testing.T) {
 		}
 	}
 }
+
+// promptVariables are answered, not ignored.
+func TestPromptVariablesAnswered(t *testing.T) {
+	m := newModel(t)
+	req := decode(t, `{"promptVariables":{"topic":{"text":"cats"},"tone":{"text":"dry"}}}`)
+	req.ModelID = "arn:aws:bedrock:us-east-1:123456789012:prompt/ABCDEFGHIJ:1"
+	out, err := m.Converse(t.Context(), &provider.Call{ModelID: req.ModelID, Request: req})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt := wire.Val(out.Output.Message.Content[0].Text); !strings.Contains(txt, "topic = cats") || !strings.Contains(txt, "tone = dry") {
+		t.Errorf("answer %q does not use the variables", txt)
+	}
+}
