@@ -53,9 +53,10 @@ type Model struct {
 	MaxCachedTokens int
 
 	MaxOutputTokens int // 0 = unknown, not enforced
+	Source          string
+
 	// ContextTokens is the context window in tokens (0: see ContextWindow).
 	ContextTokens int
-	Source          string
 }
 
 // Catalog is an immutable set of models; safe for concurrent use.
