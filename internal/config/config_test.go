@@ -66,6 +66,12 @@ func TestParseErrors(t *testing.T) {
 		{"auth: {principals: [{name: a, access_keys: [{id: x, secret: y}]}]}", "models is required"},
 		{"auth: {principals: [{name: a, models: ['*'], api_keys: ['${NOT_SET_ANYWHERE_42}']}]}", "NOT_SET_ANYWHERE_42 is not set"},
 		{"builtin: {tokens_per_second: -1}", "must not be negative"},
+		{"auth: {regions: ['']}", "auth.regions[0] is empty"},
+		{"server: {max_body_bytes: -1}", "must not be negative"},
+		{"server: {max_inflight_body_bytes: 1000}", "below the body limit server.max_body_bytes (104857600"},
+		{"server: {max_body_bytes: 2000, max_inflight_body_bytes: 1000}", "below the body limit server.max_body_bytes (2000"},
+		{"server: {max_body_bytez: 1}", "field max_body_bytez not found"},
+
 		{"shutdown_grace: -1s", "shutdown_grace must not be negative"},
 		{"stream_write_timeout: -1s", "stream_write_timeout must not be negative"},
 	} {

@@ -9,13 +9,18 @@ import (
 	"time"
 )
 
+// maxHeaderBytes bounds a request's header section (net/http's default,
+// stated so the 431 message can name it).
+const maxHeaderBytes = http.DefaultMaxHeaderBytes
+
 // HTTPServer returns an http.Server for h that speaks HTTP/1.1 and HTTP/2 on
 // one port: cleartext HTTP/2 with prior knowledge (h2c) for the JavaScript
 // SDK, which speaks nothing else to an http:// endpoint, and HTTP/2 over TLS
 // by ALPN when tlsConfig is set. There is no server-wide write timeout:
 // streams last as long as the model talks, and each event-stream frame has
 // its own deadline (Options.StreamWriteTimeout); idle and header timeouts
-// bound slow clients.
+// bound slow clients. Serve it on Listener(ln), so that net/http's own
+// refusals are Bedrock errors too.
 func HTTPServer(h http.Handler, tlsConfig *tls.Config) *http.Server {
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
@@ -26,7 +31,11 @@ func HTTPServer(h http.Handler, tlsConfig *tls.Config) *http.Server {
 		Protocols:         p,
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		// OPTIONS * reaches the handler (an unknown operation, typed)
+		// instead of net/http's bare 200.
+		DisableGeneralOptionsHandler: true,
+		IdleTimeout:                  2 * time.Minute,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			return context.WithValue(ctx, connKey{}, c)
 		},
@@ -40,8 +49,13 @@ type connKey struct{}
 // request's context), or nil.
 func tcpConn(r *http.Request) *net.TCPConn {
 	c, _ := r.Context().Value(connKey{}).(net.Conn)
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn()
+	// Unwrap TLS and Listener's shaping layer.
+	for {
+		w, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		c = w.NetConn()
 	}
 	tc, _ := c.(*net.TCPConn)
 	return tc

@@ -32,12 +32,14 @@ package server
 import (
 	"context"
 	"errors"
-	"io"
+	"fmt"
 	"iter"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -67,9 +69,12 @@ type Validator interface {
 	CountTokens(req *wire.CountTokensRequest) error
 }
 
-// Authenticator says who signed a request (auth.Verifier).
+// Authenticator says who signed a request (auth.Verifier, auth.Open). The
+// server calls Identify before it reads the body, so a caller it cannot
+// identify costs no body; the Pending's Verify finishes the check against
+// the body.
 type Authenticator interface {
-	Authenticate(r *http.Request, body []byte) (*auth.Principal, error)
+	Identify(r *http.Request) (*auth.Pending, error)
 }
 
 // Options configure a Server. Router, Validator and Auth are required.
@@ -86,6 +91,14 @@ type Options struct {
 	// trickles its body cannot hold a connection forever; 0 means 5 minutes
 	// (100 MiB at about 350 KB/s).
 	BodyReadTimeout time.Duration
+	// MaxInflightBodyBytes bounds the bytes of request bodies held at once
+	// across the server (DefaultMaxInflightBodyBytes when 0). It must be at
+	// least MaxBodyBytes.
+	MaxInflightBodyBytes int64
+	// BodyBudgetWait is how long a request waits for room in that budget
+	// before it is refused with ThrottlingException (DefaultBodyBudgetWait
+	// when 0).
+	BodyBudgetWait time.Duration
 	// StreamWriteTimeout bounds writing one event-stream frame, so a client
 	// that stops reading cannot hold a stream and its upstream call forever;
 	// 0 means 1 minute. A write blocks only once the client's receive window
@@ -106,9 +119,10 @@ type Options struct {
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
 type Server struct {
-	opts          Options
-	mux           *http.ServeMux
-	emptyModelOps map[string]http.Handler // operation suffix → handler
+	opts   Options
+	mux    *http.ServeMux
+	ops    map[string]http.Handler // operation suffix → handler
+	budget *bodyBudget
 }
 
 // New returns a Server.
@@ -132,13 +146,28 @@ func New(opts Options) (*Server, error) {
 	if opts.BodyReadTimeout == 0 {
 		opts.BodyReadTimeout = 5 * time.Minute
 	}
+	if opts.MaxInflightBodyBytes == 0 {
+		opts.MaxInflightBodyBytes = max(DefaultMaxInflightBodyBytes, opts.MaxBodyBytes)
+	}
+	if opts.BodyBudgetWait == 0 {
+		opts.BodyBudgetWait = DefaultBodyBudgetWait
+	}
+	switch {
+	case opts.MaxBodyBytes < 0, opts.BodyReadTimeout < 0, opts.BodyBudgetWait < 0:
+		return nil, errors.New("server: body limits and timeouts must not be negative")
+	case opts.MaxInflightBodyBytes < opts.MaxBodyBytes:
+		return nil, fmt.Errorf("server: max in-flight body bytes %d is below the body limit %d, so the largest body could never be read", opts.MaxInflightBodyBytes, opts.MaxBodyBytes)
+	}
 	if opts.StreamWriteTimeout == 0 {
 		opts.StreamWriteTimeout = time.Minute
 	}
 	if opts.Health == nil {
 		opts.Health = health.New(health.Options{})
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux(), emptyModelOps: map[string]http.Handler{}}
+	s := &Server{
+		opts: opts, mux: http.NewServeMux(), ops: map[string]http.Handler{},
+		budget: newBodyBudget(opts.MaxInflightBodyBytes, opts.BodyBudgetWait),
+	}
 	// Probes are GETs outside /model/, so no Bedrock route can collide;
 	// they bypass operation(), hence authentication.
 	opts.Health.Register(s.mux)
@@ -154,10 +183,12 @@ func New(opts Options) (*Server, error) {
 	} {
 		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
-		s.emptyModelOps[op.suffix] = h
+		s.ops[op.suffix] = h
 	}
 	for _, op := range []string{"invoke", "invoke-with-response-stream", "invoke-with-bidirectional-stream"} {
-		s.mux.Handle("POST /model/{modelId}/"+op, s.operation(op, s.notImplemented))
+		h := s.operation(op, s.notImplemented)
+		s.mux.Handle("POST /model/{modelId}/"+op, h)
+		s.ops[op] = h
 	}
 	s.mux.HandleFunc("/", s.unknownOperation)
 	return s, nil
@@ -166,17 +197,57 @@ func New(opts Options) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", newRequestID())
-	// ServeMux would redirect /model//converse to a cleaned path; Bedrock
-	// answers it as the operation with an empty modelId, which validation
-	// then rejects with its usual message.
-	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/model//"); ok && r.Method == http.MethodPost {
-		if h, ok := s.emptyModelOps[rest]; ok {
-			r.SetPathValue("modelId", "")
+	// ServeMux answers a path it would clean ("//", "/./", "/../", or an
+	// escaped "%2F.." that decodes to one) with a redirect and "*" with a
+	// bare 400, neither a Bedrock error. Such paths are routed here on their
+	// escaped segments, as sent: /model//converse is the operation with an
+	// empty modelId and /model/../converse the one with modelId "..", which
+	// validation then rejects with its usual message; anything else is an
+	// unknown operation.
+	if r.RequestURI == "*" || !isCleanPath(r.URL.Path) {
+		if h, modelID, ok := s.rawOperation(r); ok {
+			r.SetPathValue("modelId", modelID)
 			h.ServeHTTP(w, r)
 			return
 		}
+		s.unknownOperation(w, r)
+		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// rawOperation matches POST /model/{modelId}/{operation} on the escaped
+// path split at '/', without cleaning it.
+func (s *Server) rawOperation(r *http.Request) (h http.Handler, modelID string, ok bool) {
+	if r.Method != http.MethodPost {
+		return nil, "", false
+	}
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/model/")
+	if !ok {
+		return nil, "", false
+	}
+	escaped, op, ok := strings.Cut(rest, "/")
+	if !ok || strings.Contains(op, "/") || s.ops[op] == nil {
+		return nil, "", false
+	}
+	modelID, err := url.PathUnescape(escaped)
+	if err != nil {
+		return nil, "", false
+	}
+	return s.ops[op], modelID, true
+}
+
+// isCleanPath reports whether ServeMux would serve p as it is rather than
+// redirect to a cleaned form (net/http's cleanPath).
+func isCleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // request is what every operation handler receives.
@@ -223,35 +294,43 @@ func (s *Server) operation(name string, h handler) http.Handler {
 }
 
 func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handler) error {
-	// A deadline for reading the body only: a server-wide ReadTimeout would
-	// also end long streams, whose connection stays open for reading. It is
-	// lifted only after a complete read: net/http drains an unread body
-	// before answering, which must not wait on a stalled client.
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyReadTimeout)) // unsupported writers: no deadline
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
-	if err == nil {
-		_ = rc.SetReadDeadline(time.Time{})
-	}
+	// Who is calling is settled from the headers and query first: an
+	// unsigned request, an unknown key or a bad API key is refused before
+	// a byte of its body is read.
+	pending, err := s.opts.Auth.Identify(r)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return wire.Errorf(wire.ValidationException, "The request body is larger than %d bytes. Send large media through s3Location instead of inline bytes.", tooLarge.Limit)
-		}
-		return wire.Errorf(wire.SerializationException, "The request body could not be read completely.")
+		dropUnreadBody(w, r)
+		return err
 	}
-	principal, err := s.opts.Auth.Authenticate(r, body)
+	body, release, err := s.readBody(w, r)
+	defer release()
+	if err != nil {
+		dropUnreadBody(w, r)
+		return err
+	}
+	id, err := pending.Verify(body)
 	if err != nil {
 		return err
 	}
 	// Access is decided on the model that will be served, before any
 	// backend call or token count.
 	modelID := r.PathValue("modelId")
-	invocationlog.FromContext(r.Context()).Request(principal.Name, body)
-	if err := principal.Authorize(modelID, s.opts.Router.ModelForms(modelID)); err != nil {
+	invocationlog.FromContext(r.Context()).Request(id.Principal.Name, body)
+	if err := id.Principal.Authorize(modelID, s.opts.Router.ModelForms(modelID)); err != nil {
 		return err
 	}
-	return h(w, r, &request{modelID: modelID, body: body, principal: principal, received: time.Now()})
+	return h(w, r, &request{modelID: modelID, body: body, principal: id.Principal, received: time.Now()})
+}
+
+// dropUnreadBody marks an HTTP/1.x response to a request whose body was not
+// (completely) read as the connection's last. Otherwise net/http, before it
+// answers, reads up to 256 KiB of that body to keep the connection, waiting
+// as long as the client cares to make it wait. (HTTP/2 resets the stream
+// instead; Connection: close there would end every other stream.)
+func dropUnreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 && r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 // validate applies the checks that need no model knowledge: the API model's
@@ -496,6 +575,7 @@ func (s *Server) notImplemented(w http.ResponseWriter, r *http.Request, req *req
 // called on a v1 path); the 404 status is our choice, as no Bedrock capture
 // of it was found.
 func (s *Server) unknownOperation(w http.ResponseWriter, r *http.Request) {
+	dropUnreadBody(w, r)
 	s.writeError(w, r, wire.Errorf(wire.UnknownOperationException,
 		"No Bedrock Runtime operation matches %s %s. converse serves POST /model/{modelId}/converse, /converse-stream and /count-tokens.",
 		r.Method, r.URL.EscapedPath()))
