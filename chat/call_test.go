@@ -134,7 +134,7 @@ func TestOptionsMerge(t *testing.T) {
 			wantAMRF: `{"inferenceConfig":{"topK":20,"x":1}}`,
 		},
 		{
-			name:     "additional fields merge key by key; tool choice",
+			name: "additional fields merge key by key; tool choice",
 			// Keys Claude knows: the server refuses others as Bedrock does.
 			defaults: chat.Options{Model: haiku, AdditionalFields: map[string]any{"top_k": 1, "thinking": 2}},
 			call:     chat.Options{AdditionalFields: map[string]any{"thinking": 3}, ToolChoice: chat.SpecificTool("weather")},
