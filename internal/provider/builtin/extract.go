@@ -191,13 +191,19 @@ func topicOf(q string) string {
 }
 
 // properNouns are the runs of capitalised words that do not merely open a
-// sentence ("New York", "Ada Lovelace"), in order; a sentence-opening
-// capitalised word counts when it is not a filler word ("Paris is …").
+// sentence ("New York", "Ada Lovelace"), in order.
 func properNouns(q string) []string {
-	toks := tokenize(q)
+	// Quoted strings are titles and answers, not names.
+	toks := tokenize(quotedPattern.ReplaceAllString(q, ". "))
 	var out []string
 	for i := 0; i < len(toks); {
 		if !isName(toks[i]) {
+			i++
+			continue
+		}
+		// A capitalised word that opens a sentence is grammar ("Schedule a
+		// meeting") unless a name continues it ("New York is …").
+		if toks[i].start && (i+1 >= len(toks) || !isName(toks[i+1]) || toks[i+1].gap) {
 			i++
 			continue
 		}
@@ -270,6 +276,10 @@ func quoted(q string) []string {
 var numberPattern = regexp.MustCompile(`(?:^|[^\p{L}\p{N}.])(-?\d+(?:[.,]\d+)?)`)
 
 func numbersIn(s string) []float64 {
+	// Dates, e-mail addresses and URLs hold digits that are not numbers.
+	s = datePattern.ReplaceAllString(s, " ")
+	s = emailPattern.ReplaceAllString(s, " ")
+	s = urlPattern.ReplaceAllString(s, " ")
 	var out []float64
 	for _, m := range numberPattern.FindAllStringSubmatch(s, -1) {
 		if f, err := strconv.ParseFloat(strings.ReplaceAll(m[1], ",", "."), 64); err == nil {
@@ -378,4 +388,31 @@ func wordSet(s string) map[string]bool {
 		set[w] = true
 	}
 	return set
+}
+
+// numberNear is the number the text writes next to a word of the
+// property's name ("3 nights" for nights, "top 5" for top_k), if any.
+func numberNear(text, name string) (float64, bool) {
+	words := nameWords(name)
+	related := func(t token) bool {
+		w := strings.TrimSuffix(t.lower, "s")
+		return len(w) >= 2 && (words[t.lower] || words[w] || words[w+"s"])
+	}
+	toks := tokenize(datePattern.ReplaceAllString(text, " "))
+	for i, t := range toks {
+		v, err := strconv.ParseFloat(t.lower, 64)
+		if err != nil {
+			n, ok := smallNumbers[t.lower]
+			if !ok {
+				continue
+			}
+			v = float64(n)
+		}
+		for j := max(0, i-2); j <= min(len(toks)-1, i+2); j++ {
+			if j != i && related(toks[j]) {
+				return v, true
+			}
+		}
+	}
+	return 0, false
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -193,6 +194,9 @@ func schemaOf(s *wire.ToolSpecification) map[string]any {
 type filler struct {
 	text    string
 	numbers []float64 // numbers of the text not used yet, in order
+	// enumWords are the schema's enum values: text that names one of them
+	// answers that property, not another.
+	enumWords map[string]bool
 }
 
 func newFiller(text string) *filler {
@@ -214,7 +218,35 @@ func fillSchema(schema map[string]any, f *filler) any {
 	if schema == nil {
 		return map[string]any{}
 	}
+	f.enumWords = map[string]bool{}
+	collectEnums(schema, f.enumWords, 0)
 	return f.value("", schema, 0)
+}
+
+func collectEnums(v any, out map[string]bool, depth int) {
+	if depth > 16 {
+		return
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, sub := range x {
+			if k == "enum" {
+				if vals, ok := sub.([]any); ok {
+					for _, e := range vals {
+						if s, ok := e.(string); ok {
+							out[s] = true
+						}
+					}
+				}
+				continue
+			}
+			collectEnums(sub, out, depth+1)
+		}
+	case []any:
+		for _, sub := range x {
+			collectEnums(sub, out, depth+1)
+		}
+	}
 }
 
 func (f *filler) value(name string, schema map[string]any, depth int) any {
@@ -637,8 +669,10 @@ func (f *filler) pick(name string, schema map[string]any) (string, bool) {
 			return m, true
 		}
 	case kindCode:
-		if c := codes(f.text); len(c) > 0 {
-			return c[0], true
+		for _, c := range codes(f.text) {
+			if !f.enumWords[c] { // "EUR" answers the currency enum, not the ticker
+				return c, true
+			}
 		}
 		if len(quotes) > 0 {
 			return quotes[0], true
@@ -662,11 +696,11 @@ func (f *filler) pick(name string, schema map[string]any) (string, bool) {
 			return p, true
 		}
 	case kindName:
-		if len(quotes) > 0 {
-			return quotes[0], true
-		}
 		if n := properNouns(f.text); len(n) > 0 {
 			return n[0], true
+		}
+		if len(quotes) > 0 {
+			return quotes[0], true
 		}
 	case kindQuery:
 		if len(quotes) > 0 {
@@ -696,10 +730,16 @@ func fitString(s string, schema map[string]any, f *filler) string {
 	if p, ok := schema["pattern"].(string); ok && len(p) <= 1000 {
 		if re, err := regexp.Compile(p); err == nil && !re.MatchString(s) {
 			cands := append(append(quoted(f.text), codes(f.text)...), idPattern.FindAllString(f.text, 64)...)
+			matched := false
 			for _, c := range cands {
 				if re.MatchString(c) {
-					s = c
+					s, matched = c, true
 					break
+				}
+			}
+			if !matched {
+				if g, ok := patternExample(p); ok && re.MatchString(g) {
+					s = g
 				}
 			}
 		}
@@ -715,6 +755,65 @@ func fitString(s string, schema map[string]any, f *filler) string {
 	return s
 }
 
+// patternExample builds a short string that matches a regular expression:
+// the first alternative, the minimum repetitions, the lowest character of
+// each class.
+func patternExample(pattern string) (string, bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	var walk func(re *syntax.Regexp, depth int) bool
+	walk = func(re *syntax.Regexp, depth int) bool {
+		if depth > 50 || b.Len() > 1000 {
+			return false
+		}
+		switch re.Op {
+		case syntax.OpLiteral:
+			b.WriteString(string(re.Rune))
+		case syntax.OpCharClass:
+			if len(re.Rune) == 0 {
+				return false
+			}
+			r := re.Rune[0]
+			if r < ' ' && len(re.Rune) > 1 && re.Rune[1] >= 'a' {
+				r = max(re.Rune[0], 'a') // prefer a printable letter
+			}
+			b.WriteRune(r)
+		case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+			b.WriteByte('a')
+		case syntax.OpCapture:
+			return walk(re.Sub[0], depth+1)
+		case syntax.OpPlus:
+			return walk(re.Sub[0], depth+1)
+		case syntax.OpRepeat:
+			for range min(re.Min, 100) {
+				if !walk(re.Sub[0], depth+1) {
+					return false
+				}
+			}
+		case syntax.OpConcat:
+			for _, sub := range re.Sub {
+				if !walk(sub, depth+1) {
+					return false
+				}
+			}
+		case syntax.OpAlternate:
+			return walk(re.Sub[0], depth+1)
+		case syntax.OpStar, syntax.OpQuest, syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine,
+			syntax.OpBeginText, syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		default:
+			return false
+		}
+		return true
+	}
+	if !walk(re, 0) {
+		return "", false
+	}
+	return b.String(), true
+}
+
 func (f *filler) number(name string, schema map[string]any, integer bool) float64 {
 	v, found := 0.0, false
 	switch kindOf(name) {
@@ -726,6 +825,13 @@ func (f *filler) number(name string, schema map[string]any, integer bool) float6
 			}
 		}
 	default:
+		if n, ok := numberNear(f.text, name); ok && (!integer || n == math.Trunc(n)) {
+			if i := slices.Index(f.numbers, n); i >= 0 {
+				v, found = n, true
+				f.numbers = slices.Delete(f.numbers, i, i+1)
+				break
+			}
+		}
 		for i, n := range f.numbers {
 			if !integer || n == math.Trunc(n) {
 				v, found = n, true
