@@ -95,10 +95,12 @@ var fillerWords = wordSet(`
 		up down out off again also just only very really quite too more most much many some any all each every both either neither no not
 		please kindly tell say said says explain describe write writing give show list summarise summarize summary define discuss elaborate
 		let let's lets know want need like get make help answer reply respond question questions ask asking thanks thank
+		implement create generate build compose draft translate provide suggest recommend outline calculate solve find compare
 		word words sentence sentences paragraph paragraphs token tokens line lines character characters short brief briefly detail detailed details
 		simple simply exactly only one two three four five six seven eight nine ten single
 		today now currently current right yes ok okay hi hello hey
-		something anything everything thing things way ways kind sort type lot bit`)
+		something anything everything thing things way ways kind sort type lot bit people person someone anyone everyone folks
+		called named best worst good bad better worse great favorite favourite nice cool new old`)
 
 // cjkInstructions are instruction words that open CJK questions; they are
 // not the topic.
@@ -132,31 +134,52 @@ func phraseCase(t token) string {
 	return strings.ToLower(t.text)
 }
 
-// topicOf is what the question is about: the longest run of consecutive
-// content words (at most three; the last run wins a tie, as the object of
-// "the capital of France" or "a poem about the ocean" comes last), or for
-// CJK text its longest run without the instruction that opens it. "this
-// topic" when nothing qualifies.
+// topicOf is what the question is about: the most prominent run of
+// consecutive content words (at most four; "of" may join them, as in "the
+// capital of France"). A longer run is more prominent; so is the first run
+// after an opening instruction ("Explain overfitting in machine learning")
+// and, more so, a run introduced by "about", "on" or "regarding" ("Write a
+// poem about the ocean"); of equal runs, the first. For CJK text, its
+// longest run without the instruction that opens it. "this topic" when
+// nothing qualifies.
 func topicOf(q string) string {
 	toks := tokenize(q)
-	bestStart, bestLen := -1, 0
+	instructed := len(toks) > 0 && (instructionVerbs[toks[0].lower] || (toks[0].lower == "please" && len(toks) > 1 && instructionVerbs[toks[1].lower]))
+	bestStart, bestEnd, bestScore := -1, 0, 0
+	first := true
 	for i := 0; i < len(toks); {
 		if !isContent(toks[i]) || toks[i].cjk {
 			i++
 			continue
 		}
-		j := i + 1
-		for j < len(toks) && isContent(toks[j]) && !toks[j].cjk && !toks[j].gap {
-			j++
+		j, n := i+1, 1
+		for j < len(toks) && n < 4 {
+			if isContent(toks[j]) && !toks[j].cjk && !toks[j].gap {
+				j, n = j+1, n+1
+				continue
+			}
+			// "capital of France": "of" joins two content words.
+			if toks[j].lower == "of" && !toks[j].gap && j+1 < len(toks) && isContent(toks[j+1]) && !toks[j+1].cjk && !toks[j+1].gap {
+				j, n = j+2, n+1
+				continue
+			}
+			break
 		}
-		if n := min(j-i, 3); n >= bestLen {
-			bestStart, bestLen = j-n, n
+		score := 2 * n
+		if introduced(toks, i) {
+			score += 3
+		} else if first && instructed {
+			score += 2
 		}
+		if score > bestScore {
+			bestStart, bestEnd, bestScore = i, j, score
+		}
+		first = false
 		i = j
 	}
 	if bestStart >= 0 {
-		words := make([]string, 0, bestLen)
-		for _, t := range toks[bestStart : bestStart+bestLen] {
+		words := make([]string, 0, bestEnd-bestStart)
+		for _, t := range toks[bestStart:bestEnd] {
 			words = append(words, phraseCase(t))
 		}
 		if s := strings.Join(words, " "); len([]rune(s)) <= 60 {
@@ -188,6 +211,26 @@ func topicOf(q string) string {
 		return best
 	}
 	return "this topic"
+}
+
+// instructionVerbs open requests ("Explain …", "Write …"); what follows
+// them is what the request is about.
+var instructionVerbs = wordSet(`tell explain describe define summarise summarize discuss write list give show
+	implement create generate compose draft translate outline compare calculate solve find suggest recommend name`)
+
+// introduced reports whether the words before toks[i] are "about", "on",
+// "regarding" or "concerning", perhaps with an article between.
+func introduced(toks []token, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		switch toks[j].lower {
+		case "about", "on", "regarding", "concerning":
+			return true
+		case "the", "a", "an", "my", "your", "our", "their", "its":
+			continue
+		}
+		return false
+	}
+	return false
 }
 
 // properNouns are the runs of capitalised words that do not merely open a

@@ -448,16 +448,19 @@ func schemaType(schema map[string]any) string {
 // enumValue is the enum member the text names, as a whole word or phrase
 // ("high" in "high priority", not "low" in "follow").
 func (f *filler) enumValue(enum []any) (any, bool) {
-	lower := " " + strings.ToLower(strings.Join(strings.FieldsFunc(f.text, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_'
-	}), " ")) + " "
+	// Words as tokenize splits them, so "优先级high" holds "high".
+	var words []string
+	for _, t := range tokenize(f.text) {
+		words = append(words, t.lower)
+	}
+	lower := " " + strings.Join(words, " ") + " "
 	for _, e := range enum {
 		s, ok := e.(string)
 		if !ok || s == "" {
 			continue
 		}
-		want := strings.ToLower(s)
-		if strings.Contains(lower, " "+want+" ") || (isCJK([]rune(want)[0]) && strings.Contains(f.text, s)) {
+		want := " " + strings.Join(strings.Fields(strings.ToLower(s)), " ") + " "
+		if strings.Contains(lower, want) || (isCJK([]rune(s)[0]) && strings.Contains(f.text, s)) {
 			return e, true
 		}
 	}
