@@ -178,7 +178,11 @@ func topicOf(q string) string {
 		i = j
 	}
 	if bestStart >= 0 {
-		words := make([]string, 0, bestEnd-bestStart)
+		words := make([]string, 0, bestEnd-bestStart+1)
+		// Keep the article the question used: "a joke", "the ocean".
+		if k := bestStart - 1; k >= 0 && !toks[bestStart].gap && (toks[k].lower == "a" || toks[k].lower == "an" || toks[k].lower == "the") {
+			words = append(words, toks[k].lower)
+		}
 		for _, t := range toks[bestStart:bestEnd] {
 			words = append(words, phraseCase(t))
 		}

@@ -715,6 +715,9 @@ func (f *filler) pick(name string, schema map[string]any) (string, bool) {
 			return quotes[0], true
 		}
 		if t := topicOf(f.text); t != "this topic" {
+			for _, article := range []string{"a ", "an ", "the "} {
+				t = strings.TrimPrefix(t, article)
+			}
 			return t, false
 		}
 	case kindText:
