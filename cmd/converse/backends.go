@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -13,14 +15,19 @@ import (
 	"github.com/conversekit/converse/internal/provider/anthropic"
 	"github.com/conversekit/converse/internal/provider/bedrock"
 	"github.com/conversekit/converse/internal/provider/openai"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/router"
+	"github.com/conversekit/converse/internal/telemetry/genai"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 // httpClient is one backend's outbound client: bounded connections per
 // host, and no overall timeout (streams last as long as the model talks;
-// each provider bounds its own waits).
-func httpClient(maxConns int) *http.Client {
+// each provider bounds its own waits). With a propagator, requests carry
+// the trace context. Every provider refuses redirects on whatever client
+// it is given (upstream.Client).
+func httpClient(maxConns int, prop propagation.TextMapPropagator) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if maxConns <= 0 {
 		maxConns = 64
@@ -28,14 +35,15 @@ func httpClient(maxConns int) *http.Client {
 	tr.MaxConnsPerHost = maxConns
 	tr.MaxIdleConnsPerHost = maxConns
 	tr.ResponseHeaderTimeout = 0
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: upstream.Traced(tr, prop)}
 }
 
-// backends builds every configured backend beside the built-in model.
-func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Provider) (map[string]provider.Provider, error) {
+// backends builds every configured backend beside the built-in model;
+// logger receives their operator-facing warnings.
+func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Provider, prop propagation.TextMapPropagator, logger *slog.Logger) (map[string]provider.Provider, error) {
 	out := map[string]provider.Provider{"builtin": builtinModel}
 	for _, b := range cfg.Backends {
-		p, err := backend(ctx, b)
+		p, err := backend(ctx, b, prop, logger)
 		if err != nil {
 			return nil, fmt.Errorf("backend %s: %w", b.Name, err)
 		}
@@ -44,11 +52,13 @@ func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Pro
 	return out, nil
 }
 
-func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
-	timeout := b.Timeout
-	if timeout == 0 {
-		timeout = 5 * time.Minute
-	}
+// defaultTimeout bounds a non-streaming backend call when the config sets
+// no timeout. Stream timeouts default in the providers
+// (upstream.DefaultFirstTokenTimeout, upstream.DefaultIdleTimeout).
+const defaultTimeout = 5 * time.Minute
+
+func backend(ctx context.Context, b config.Backend, prop propagation.TextMapPropagator, logger *slog.Logger) (provider.Provider, error) {
+	timeout := cmp.Or(b.Timeout, defaultTimeout)
 	switch b.Kind {
 	case config.KindOpenAI:
 		urls := b.Replicas
@@ -61,7 +71,8 @@ func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
 			var err error
 			p, err = openai.New(openai.Options{
 				BaseURL: u, APIKey: string(b.APIKey), Name: b.Name, Timeout: timeout,
-				HTTPClient: httpClient(b.MaxConnections),
+				FirstTokenTimeout: b.FirstTokenTimeout, IdleTimeout: b.IdleTimeout,
+				HTTPClient: httpClient(b.MaxConnections, prop), Logger: logger,
 			})
 			if err != nil {
 				return nil, err
@@ -75,31 +86,33 @@ func backend(ctx context.Context, b config.Backend) (provider.Provider, error) {
 	case config.KindAnthropic:
 		return anthropic.New(anthropic.Options{
 			BaseURL: b.BaseURL, APIKey: string(b.APIKey), Name: b.Name, Timeout: timeout,
-			HTTPClient: httpClient(b.MaxConnections),
+			FirstTokenTimeout: b.FirstTokenTimeout, IdleTimeout: b.IdleTimeout,
+			HTTPClient: httpClient(b.MaxConnections, prop), Logger: logger,
 		})
 	case config.KindBedrock:
 		// Credentials come from the standard AWS chain (environment,
 		// shared files and Profile, SSO, instance roles).
 		return bedrock.New(ctx, bedrock.Options{
 			Region: b.Region, Endpoint: b.BaseURL, Profile: b.Profile, Name: b.Name,
-			Timeout: timeout, HTTPClient: httpClient(b.MaxConnections),
+			Timeout: timeout, FirstTokenTimeout: b.FirstTokenTimeout, IdleTimeout: b.IdleTimeout,
+			HTTPClient: httpClient(b.MaxConnections, prop), Logger: logger,
 		})
 	}
 	return nil, fmt.Errorf("kind %q is not available in this build", b.Kind)
 }
 
 // providerNames gives each backend its OpenTelemetry gen_ai.provider.name
-// for metrics: the API it speaks, as the GenAI conventions name it.
+// for metrics and traces: the API it speaks, as the GenAI conventions name it.
 func providerNames(cfg *config.Config) map[string]string {
-	out := map[string]string{"builtin": "converse", "replay": "converse"}
+	out := map[string]string{"builtin": genai.ProviderConverse, "replay": genai.ProviderConverse}
 	for _, b := range cfg.Backends {
 		switch b.Kind {
 		case config.KindOpenAI:
-			out[b.Name] = "openai"
+			out[b.Name] = genai.ProviderOpenAI
 		case config.KindAnthropic:
-			out[b.Name] = "anthropic"
+			out[b.Name] = genai.ProviderAnthropic
 		case config.KindBedrock:
-			out[b.Name] = "aws.bedrock"
+			out[b.Name] = genai.ProviderBedrock
 		}
 	}
 	return out

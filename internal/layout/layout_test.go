@@ -44,7 +44,10 @@ var rules = []rule{
 	{pkg: "internal/catalog", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "the catalogue is data below its users"},
 	{pkg: "internal/media", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "media checks sit below their users"},
 	{pkg: "internal/sse", deny: []string{"internal/..."}, why: "the SSE reader is a codec with no dependencies of ours"},
+	{pkg: "internal/invocationlog", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/auth/..."}, why: "the invocation log is a sink below the server and router that fill it"},
+	{pkg: "internal/health", deny: []string{"internal/..."}, why: "probes depend on nothing of ours: main hands them their checks"},
 	{pkg: "internal/glob", stdOnly: true, why: "the pattern dialect is shared by auth, routes and scripts and depends on nothing"},
+	{pkg: "internal/telemetry/...", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "tracing setup and GenAI attributes sit below the server and router that use them"},
 }
 
 // testHelpers are packages for _test.go files only; they may build any

@@ -1,13 +1,11 @@
 package router
 
 import (
-	"context"
-	"errors"
 	"time"
 
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
-	"github.com/conversekit/converse/internal/wire"
+	"github.com/conversekit/converse/internal/telemetry/genai"
 )
 
 // record collects what metrics need about one call while the router
@@ -58,25 +56,6 @@ func (rec *record) done(err error, u *metrics.Usage) {
 	rec.m.Record(rec.call)
 }
 
-// errorType labels a call's result: "" on success, "cancelled" when the
-// client went away, else the Bedrock exception type. A backend could name
-// any type (a forwarded X-Amzn-ErrorType), so anything outside Bedrock's
-// own exceptions counts as "_OTHER", the conventions' fallback, keeping
-// error_type a closed set.
-func errorType(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	}
-	switch t := wire.AsException(err).Type; t {
-	case wire.ValidationException, wire.AccessDeniedException, wire.ResourceNotFoundException,
-		wire.ModelTimeoutException, wire.ThrottlingException, wire.ModelNotReadyException,
-		wire.ModelErrorException, wire.ModelStreamErrorException, wire.ServiceQuotaExceededException,
-		wire.InternalServerException, wire.ServiceUnavailableException, wire.ConflictException,
-		wire.SerializationException, wire.UnknownOperationException:
-		return t
-	}
-	return "_OTHER"
-}
+// errorType labels a call's result for metrics with the same closed set
+// as the traces' error.type.
+func errorType(err error) string { return genai.ErrorType(err) }

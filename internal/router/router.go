@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/ratelimit"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configure a Router.
@@ -38,7 +40,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics records calls, tokens and fallbacks; nil records nothing.
 	Metrics *metrics.Metrics
-	// ProviderNames give each backend's gen_ai.provider.name for metrics
+	// ProviderNames give each backend's gen_ai.provider.name for metrics and traces
 	// (openai, anthropic, aws.bedrock, converse for the built-in model); a
 	// backend not listed is labelled "unknown".
 	ProviderNames map[string]string
@@ -52,6 +54,9 @@ type Options struct {
 	// QuotaOutputTokens is what a quota reserves for the answer of a
 	// request without maxTokens (default DefaultQuotaOutputTokens).
 	QuotaOutputTokens int
+	// TracerProvider makes a client span per backend call (trace.go); nil
+	// traces nothing, at no cost.
+	TracerProvider trace.TracerProvider
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
@@ -60,6 +65,7 @@ type Router struct {
 	routes []compiledRoute
 	cache  promptcache.Registry
 	quotas *ratelimit.Limiter
+	tracer trace.Tracer // nil: no tracing
 }
 
 // New checks the options and returns a Router.
@@ -77,6 +83,7 @@ func New(opts Options) (*Router, error) {
 	if r.cache == nil {
 		r.cache = promptcache.NewMemory(promptcache.MemoryOptions{})
 	}
+	r.tracer = newTracer(opts.TracerProvider)
 	var errs []error
 	q, err := newQuotas(opts)
 	if err != nil {
@@ -169,9 +176,9 @@ func noBackend(model string) error {
 	return wire.Errorf(wire.ServiceUnavailableException, "No backend is available for model %s.", model)
 }
 
-// Converse answers a Converse call, moving down the route's fallbacks while
+// converse answers a Converse call, moving down the route's fallbacks while
 // targets are throttled, unavailable or time out.
-func (r *Router) Converse(ctx context.Context, c *provider.Call) (out *wire.ConverseResponse, err error) {
+func (r *Router) converse(ctx context.Context, c *provider.Call) (out *wire.ConverseResponse, err error) {
 	rec := r.begin("Converse", c)
 	p, err := r.prepare(c, false)
 	rec.call.Model = p.label
@@ -198,9 +205,10 @@ func (r *Router) Converse(ctx context.Context, c *provider.Call) (out *wire.Conv
 			r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
 			continue
 		}
+		invocationlog.Routed(ctx, t.name, t.model)
 		rec.attempt(r, t)
 		began := time.Now()
-		out, err := t.provider.Converse(ctx, cc)
+		out, err := r.converseAttempt(ctx, cc, t)
 		rec.upstream(time.Since(began))
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			var u *metrics.Usage
@@ -223,9 +231,9 @@ func (r *Router) fellBack(ctx context.Context, c *provider.Call, p plan, t targe
 	r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "error", err.Error())
 }
 
-// ConverseStream answers a ConverseStream call. Fallbacks apply only until
+// converseStream answers a ConverseStream call. Fallbacks apply only until
 // the first event: after that the client has seen part of an answer.
-func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
+func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		rec := r.begin("ConverseStream", c)
 		q := quotaTally{counter: r.opts.Tokens}
@@ -248,6 +256,7 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 				r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
 				continue
 			}
+			invocationlog.Routed(ctx, t.name, t.model)
 			rec.attempt(r, t)
 			started, retry := false, false
 			var u *metrics.Usage
@@ -274,7 +283,7 @@ func (r *Router) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2
 			// The backend's time is what passes between handing us one
 			// event and the next (and closing); the loop body is ours.
 			mark := time.Now()
-			for ev, err := range ordered(t.name, t.provider.ConverseStream(ctx, cc)) {
+			for ev, err := range ordered(t.name, r.streamAttempt(ctx, cc, t)) {
 				rec.upstream(time.Since(mark))
 				over := step(ev, err)
 				mark = time.Now()

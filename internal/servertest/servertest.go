@@ -13,6 +13,8 @@ import (
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/health"
+	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
@@ -42,10 +44,18 @@ type Options struct {
 	Wrap func(server.Router) server.Router
 	// Cache is the prompt-cache registry (nil: in memory, per server).
 	Cache promptcache.Registry
+	// Health and Invocations as in server.Options.
+	Health      *health.Probes
+	Invocations *invocationlog.Log
 	// Metrics, when set, records what the router sees (scrape its Handler).
 	Metrics *metrics.Metrics
 	// Quotas are the router's quota rules and store (none by default).
 	Quotas ratelimit.Options
+	// Tracing traces the server and, with its TracerProvider, the router.
+	// ProviderNames name backends' providers for metrics and traces
+	// (default: builtin is "converse").
+	Tracing       server.Tracing
+	ProviderNames map[string]string
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -121,10 +131,14 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if o.Default == "" {
 		o.Default = "builtin"
 	}
+	providerNames := o.ProviderNames
+	if providerNames == nil {
+		providerNames = map[string]string{"builtin": "converse"}
+	}
 	rt, err := router.New(router.Options{
 		Backends: backends, Default: o.Default, Routes: o.Routes, Aliases: o.Aliases,
 		Tokens: tok, Catalog: cat, Cache: o.Cache, Metrics: o.Metrics, Quotas: o.Quotas,
-		ProviderNames: map[string]string{"builtin": "converse"},
+		ProviderNames: providerNames, TracerProvider: o.Tracing.TracerProvider,
 	})
 	if err != nil {
 		return nil, err
@@ -145,7 +159,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier})
+	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing, Health: o.Health, Invocations: o.Invocations})
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +180,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, time.Second) }()
+	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, tlsConfig), server.Listener(ln), time.Second) }()
 	out.Endpoint = scheme + "://" + ln.Addr().String()
 	out.stop = func() error {
 		cancel()
