@@ -79,8 +79,11 @@ func (s *session) command(ctx context.Context, line string) (quit bool) {
 			return false
 		}
 		state := "off (/tools on to offer them)"
-		if s.tools {
+		switch {
+		case s.tools:
 			state = "on"
+		case s.history.hasTools():
+			state = "off, but still declared: the conversation holds tool calls, and Bedrock needs their tools (/clear ends that)"
 		}
 		s.note("demo tools " + state + ":")
 		for _, t := range demoTools(s.o.Now) {

@@ -138,10 +138,25 @@ func (s *session) prompt(text string, media []chat.Media) chat.Prompt {
 	if s.system != "" {
 		p = p.System(s.system)
 	}
-	if s.tools {
+	if s.tools || s.history.hasTools() {
 		p = p.Tools(demoTools(s.o.Now)...)
 	}
 	return p.User(text, media...)
+}
+
+// hasTools reports tool calls or results in the conversation: Bedrock
+// then requires the tools to be declared (toolConfig), so they stay
+// offered until /clear even after /tools off.
+func (h *history) hasTools() bool {
+	for _, m := range h.msgs {
+		for _, c := range m.Content {
+			switch c.(type) {
+			case *types.ContentBlockMemberToolUse, *types.ContentBlockMemberToolResult:
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Run is the interactive session: it reads lines from t until /quit,

@@ -279,6 +279,30 @@ func TestToolCard(t *testing.T) {
 	}
 }
 
+// A conversation holding tool calls keeps the tools declared after
+// /tools off, as Bedrock requires; /clear ends that.
+func TestToolsStayDeclaredForToolHistory(t *testing.T) {
+	f := serve(t)
+	r := start(t, f, Options{})
+	r.kb.typ(t, "/tools on\r")
+	r.out.expect(t, "demo tools on")
+	r.ask(t, "Use the calculator for 6*7")
+	r.kb.typ(t, "/tools off\r")
+	r.out.expect(t, "off, but still declared")
+	if out := r.ask(t, "Thanks"); strings.Contains(out, "Exception") {
+		t.Fatalf("turn after /tools off failed:\n%s", out)
+	}
+	if f.rec.last(t).ToolConfig == nil {
+		t.Error("no toolConfig beside the tool calls of the history")
+	}
+	r.kb.typ(t, "/clear\r")
+	r.out.expect(t, "conversation cleared")
+	r.ask(t, "Hello")
+	if tc := f.rec.last(t).ToolConfig; tc != nil {
+		t.Errorf("toolConfig %+v after /clear with tools off", tc)
+	}
+}
+
 func TestSaveLoadRoundTrip(t *testing.T) {
 	f := serve(t)
 	r := start(t, f, Options{})
