@@ -58,7 +58,7 @@ func chatCommand(ctx context.Context, args []string, stdin *os.File, stdout, std
 		opts.Model = *model
 	}
 
-	client, err := chat.New(ctx, chat.WithSettings(settings))
+	client, err := chat.New(ctx, chat.WithSettings(settings), chat.WithOptions(opts))
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func chatCommand(ctx context.Context, args []string, stdin *os.File, stdout, std
 			fmt.Fprintln(stderr, "converse: no AWS credentials found: signing with the development key of converse serve (test/test)")
 		}
 		client.Close()
-		if client, err = chat.New(ctx, chat.WithSettings(settings)); err != nil {
+		if client, err = chat.New(ctx, chat.WithSettings(settings), chat.WithOptions(opts)); err != nil {
 			return err
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -159,34 +160,91 @@ func (s *ptyScreen) rawText() string {
 
 var chatStatus = regexp.MustCompile(`in [1-9]\d* · out [1-9]\d* · cache read \d+ · cache write \d+ · ttft \d+(\.\d+)?[mµn]?s · \d+\.\d tok/s`)
 
+// ptyChild is converse running on a pseudo-terminal.
+type ptyChild struct {
+	t       *testing.T
+	scr     *ptyScreen
+	ptmx    *os.File
+	tty     *os.File // kept open here, to read its modes after the child is gone
+	initial termios
+	exited  chan error
+}
+
+func startPTY(t *testing.T, cmd *exec.Cmd) *ptyChild {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 200}); err != nil {
+		t.Fatal(err)
+	}
+	c := &ptyChild{t: t, scr: &ptyScreen{changed: make(chan struct{})}, ptmx: ptmx, tty: tty, initial: modes(t, tty), exited: make(chan error, 1)}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true} // the pty is its controlling terminal: Ctrl-C is SIGINT
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	copied := make(chan struct{})
+	go func() { io.Copy(c.scr, ptmx); close(copied) }() // ends when both ends are closed
+	go func() { c.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // no-op once it exited
+		err := <-c.exited
+		c.exited <- err
+		tty.Close()
+		ptmx.Close()
+		<-copied
+	})
+	return c
+}
+
+func (c *ptyChild) typ(keys string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.ptmx, keys); err != nil {
+		c.t.Fatalf("type %q: %v", keys, err)
+	}
+}
+
+// wait waits for a clean exit and checks the terminal is as it was.
+func (c *ptyChild) wait() {
+	c.t.Helper()
+	select {
+	case err := <-c.exited:
+		c.exited <- err
+		if err != nil {
+			c.t.Errorf("converse chat exited with %v", err)
+		}
+	case <-time.After(chatGuard):
+		c.t.Fatal("converse chat did not leave")
+	}
+	if got := modes(c.t, c.tty); got != c.initial {
+		c.t.Errorf("terminal modes after exit %+v, want them restored to %+v", got, c.initial)
+	}
+}
+
+// SIGTERM at the prompt ends chat with the terminal restored, although it
+// is waiting for a key.
+func TestChatTerminalSIGTERM(t *testing.T) {
+	endpoint := chatServer(t)
+	cmd := converseCommand(t, devKey, "chat", "-endpoint", endpoint, "-model", chatModel)
+	c := startPTY(t, cmd)
+	c.scr.expect(t, "/help for commands")
+	c.scr.expect(t, "› ") // printed once the terminal is raw and the key read is pending
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	c.wait()
+}
+
 // The interactive chat, driven through a pseudo-terminal as a user would:
 // a streamed answer with its usage line, a tool card, /save and /load, and
 // Ctrl-C stopping a stream, then leaving at the prompt.
 func TestChatTerminal(t *testing.T) {
 	endpoint := chatServer(t)
 	cmd := converseCommand(t, devKey, "chat", "-endpoint", endpoint, "-model", chatModel)
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scr := &ptyScreen{changed: make(chan struct{})}
-	copied := make(chan struct{})
-	go func() { io.Copy(scr, ptmx); close(copied) }() // ends when the child's terminal closes
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // no-op once it exited
-		<-exited
-		ptmx.Close()
-		<-copied
-	})
-	typ := func(keys string) {
-		t.Helper()
-		if _, err := io.WriteString(ptmx, keys); err != nil {
-			t.Fatalf("type %q: %v", keys, err)
-		}
-	}
-
+	c := startPTY(t, cmd)
+	scr, typ := c.scr, c.typ
 	scr.expect(t, "/help for commands")
 	scr.expect(t, "› ")
 
@@ -230,15 +288,7 @@ func TestChatTerminal(t *testing.T) {
 	scr.expect(t, "stopped; this turn is not kept")
 	scr.expect(t, "› ")
 	typ("\x03") // at the prompt: leave
-	select {
-	case err := <-exited:
-		exited <- err
-		if err != nil {
-			t.Errorf("converse chat exited with %v", err)
-		}
-	case <-time.After(chatGuard):
-		t.Fatal("converse chat did not leave on Ctrl-C at the prompt")
-	}
+	c.wait()
 	data, err := os.ReadFile(saved)
 	if err != nil {
 		t.Fatal(err)
@@ -258,6 +308,10 @@ func TestChatPiped(t *testing.T) {
 	}
 	defer client.Close()
 	want, err := client.Prompt("Why is the sky blue?").Options(chat.Options{Model: chatModel}).Call(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, err := client.Prompt("Why is the sky blue?").Options(chat.Options{Model: chatModel, MaxTokens: chat.Ptr(5)}).Call(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,6 +338,11 @@ func TestChatPiped(t *testing.T) {
 			args:       []string{"-endpoint", endpoint, "-model", chatModel},
 			wantStdout: want.Text + "\n",
 			wantStderr: "converse: no AWS credentials found: signing with the development key of converse serve (test/test)\n",
+		},
+		{
+			name: "options from the environment", env: append([]string{"CONVERSE_CHAT_OPTIONS_MODEL=" + chatModel, "CONVERSE_CHAT_OPTIONS_MAX_TOKENS=5"}, devKey...),
+			args:       []string{"-endpoint", endpoint},
+			wantStdout: short.Text + "\n",
 		},
 		{
 			name: "unknown model", env: devKey,

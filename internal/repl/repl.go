@@ -221,6 +221,7 @@ func (s *session) turn(ctx context.Context, text string) {
 	start := time.Now()
 	var first, end time.Time
 	var usage chat.Usage
+	var stop types.StopReason
 	var failure error
 	reasoning := false
 	for ch, err := range p.Stream(tctx) {
@@ -251,6 +252,9 @@ func (s *session) turn(ctx context.Context, text string) {
 		if ch.Usage != nil {
 			addUsage(&usage, *ch.Usage)
 		}
+		if ch.StopReason != "" {
+			stop = ch.StopReason
+		}
 	}
 	end = time.Now()
 	cancel()
@@ -267,7 +271,11 @@ func (s *session) turn(ctx context.Context, text string) {
 	s.pending = nil
 	s.turns++
 	addUsage(&s.total, usage)
-	s.say(s.st.dim(statusLine(usage, start, first, end)))
+	line := statusLine(usage, start, first, end)
+	if stop != "" && stop != types.StopReasonEndTurn {
+		line += " · stop " + string(stop) // e.g. max_tokens: the answer was cut
+	}
+	s.say(s.st.dim(line))
 }
 
 // watch cancels the turn on an interrupt. The returned function reports,

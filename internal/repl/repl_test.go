@@ -145,7 +145,8 @@ func (r *recording) last(t *testing.T) *wire.ConverseRequest {
 }
 
 type fixture struct {
-	client *chat.Client
+	endpoint string
+	client   *chat.Client
 	rec    *recording
 	ended  chan struct{}
 }
@@ -161,15 +162,21 @@ func serve(t *testing.T) fixture {
 		Default:  "rec",
 		Routes:   []router.Route{{Pattern: hangModel, Target: router.Target{Backend: "hang"}}},
 	})
-	c, err := chat.New(t.Context(),
+	f.endpoint, f.client = endpoint, newClient(t, endpoint)
+	return f
+}
+
+func newClient(t *testing.T, endpoint string, opts ...chat.ClientOption) *chat.Client {
+	t.Helper()
+	c, err := chat.New(t.Context(), append([]chat.ClientOption{
 		chat.WithSettings(chat.Settings{Endpoint: endpoint, AccessKey: "test", SecretKey: "test"}),
-		chat.WithRetry(chat.Retry{MaxAttempts: 1}))
+		chat.WithRetry(chat.Retry{MaxAttempts: 1}),
+	}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	f.client = c
-	return f
+	return c
 }
 
 // session runs Run on a keyboard until the test ends.
@@ -211,7 +218,8 @@ func start(t *testing.T, f fixture, o Options) *running {
 func (r *running) ask(t *testing.T, line string) string {
 	t.Helper()
 	r.kb.typ(t, line+"\r")
-	return r.out.expect(t, " tok/s\n")
+	out := r.out.expect(t, " tok/s")
+	return out + r.out.expect(t, "› ")
 }
 
 var statusPattern = regexp.MustCompile(`in (\d+) · out (\d+) · cache read (\d+) · cache write (\d+) · ttft (\S+) · (\S+) tok/s`)
@@ -242,6 +250,16 @@ func TestTurnStreamsAnswerAndStatus(t *testing.T) {
 	r.kb.typ(t, "/usage\r")
 	want := fmt.Sprintf("session: 1 turns · in %d · out %d · cache read 0 · cache write 0 · total %d", st.in, st.out, st.in+st.out)
 	r.out.expect(t, want)
+}
+
+// A turn that did not end on its own says why after the usage.
+func TestStopReasonShown(t *testing.T) {
+	f := serve(t)
+	f.client = newClient(t, f.endpoint, chat.WithOptions(chat.Options{MaxTokens: chat.Ptr(5)}))
+	r := start(t, f, Options{})
+	if out := r.ask(t, "Tell me about rivers"); !strings.Contains(out, "tok/s · stop max_tokens\n") {
+		t.Errorf("no stop reason after a cut answer:\n%s", out)
+	}
 }
 
 // The cache strategy reaches the request: a long system prompt is written
