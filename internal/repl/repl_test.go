@@ -147,8 +147,8 @@ func (r *recording) last(t *testing.T) *wire.ConverseRequest {
 type fixture struct {
 	endpoint string
 	client   *chat.Client
-	rec    *recording
-	ended  chan struct{}
+	rec      *recording
+	ended    chan struct{}
 }
 
 // serve starts an in-process converse: the built-in model (unpaced,
