@@ -32,7 +32,7 @@ FUZZ := \
 test: deps vet lint unit fuzz
 
 deps:
-	./.ci/deps
+	GO=$(GO) ./.ci/deps
 
 vet:
 	$(GO) vet ./...
@@ -42,7 +42,7 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 unit:
-	CONVERSE_REQUIRE_JS=1 CONVERSE_REQUIRE_REDIS=1 $(GO) test -count=1 ./...
+	CONVERSE_REQUIRE_JS=1 CONVERSE_REQUIRE_REDIS=1 CONVERSE_REQUIRE_HELM=1 $(GO) test -count=1 ./...
 
 fuzz:
 	@for pair in $(FUZZ); do \

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/config"
+	"github.com/conversekit/converse/internal/health"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
@@ -38,13 +40,17 @@ type serveFlags struct {
 	tlsKey     string
 	tlsDevCert string
 	noAuth     bool
+	regions    string
 	ttft       time.Duration
 	tps        float64
 	logFormat  string
+	logLevel   string
 	metrics    string
 	script     string
 	record     string
 	replay     string
+	grace      time.Duration
+	writeLimit time.Duration
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -57,13 +63,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key `file` for -tls-cert")
 	fs.StringVar(&f.tlsDevCert, "tls-dev-cert", "", "serve HTTPS with a generated self-signed certificate, written to `file` for clients to trust")
 	fs.BoolVar(&f.noAuth, "insecure-no-auth", false, "accept every request without checking signatures or keys (logs a warning)")
+	fs.StringVar(&f.regions, "regions", "", "comma-separated `regions` a SigV4 credential scope may name (default us-east-1, or the config's auth.regions; \"*\": any)")
 	fs.DurationVar(&f.ttft, "builtin-ttft", 300*time.Millisecond, "built-in model: time to first token")
 	fs.Float64Var(&f.tps, "builtin-tps", 60, "built-in model: output tokens per second (0: no pacing)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.logLevel, "log-level", "", "least severe level logged: debug, info, warn or error (default info, or the config's log_level)")
 	fs.StringVar(&f.script, "script", "", "built-in model: scripted rules from this YAML `file` (see docs/emulator.md)")
 	fs.StringVar(&f.record, "record", "", "record every exchange with the backends into `dir`")
 	fs.StringVar(&f.replay, "replay", "", "answer only from the exchanges recorded in `dir`")
 	fs.StringVar(&f.metrics, "metrics-addr", "", "serve Prometheus metrics on `host:port`/metrics (a separate listener; off when empty)")
+	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, let open requests finish this long, then end streams with ServiceUnavailableException (0: at once)")
+	fs.DurationVar(&f.writeLimit, "stream-write-timeout", time.Minute, "end a stream whose client has not taken an event-stream frame within this time")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,21 +83,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 
-	logger, err := newLogger(stderr, f.logFormat)
-	if err != nil {
-		return err
-	}
 	cfg := &config.Config{}
 	if f.config != "" {
+		var err error
 		if cfg, err = config.Load(f.config); err != nil {
 			return err
 		}
+	}
+	if !set["log-level"] {
+		f.logLevel = cmp.Or(cfg.LogLevel, "info")
+	}
+	logger, err := newLogger(stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return err
 	}
 	if !set["addr"] {
 		f.addr = cmp.Or(cfg.Listen, "127.0.0.1:8080")
 	}
 	if !set["tls-cert"] && !set["tls-key"] {
 		f.tlsCert, f.tlsKey = cfg.TLS.Cert, cfg.TLS.Key
+	}
+	if !set["shutdown-grace"] && cfg.ShutdownGrace != nil {
+		f.grace = *cfg.ShutdownGrace
+	}
+	if !set["stream-write-timeout"] && cfg.StreamWriteTimeout != 0 {
+		f.writeLimit = cfg.StreamWriteTimeout
+	}
+	if f.grace < 0 || f.writeLimit <= 0 {
+		return errors.New("serve: -shutdown-grace must not be negative and -stream-write-timeout must be positive")
 	}
 	if !set["builtin-ttft"] && cfg.Builtin.TimeToFirstToken != nil {
 		f.ttft = *cfg.Builtin.TimeToFirstToken
@@ -128,7 +151,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// through this process-wide hook; the library never sets it.
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("telemetry", "error", err.Error()) }))
 	}
-	bs, err := backends(ctx, cfg, builtin.New(bopts), tel.Propagator)
+	bs, err := backends(ctx, cfg, builtin.New(bopts), tel.Propagator, logger)
 	if err != nil {
 		return err
 	}
@@ -156,6 +179,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if rdb != nil {
 		defer rdb.Close()
 	}
+	probes := health.New(health.Options{Checks: readiness(rdb), Logger: logger})
+	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger)
+	if err != nil {
+		return err
+	}
+	defer closeInvocations()
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
 		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cacheRegistry(rdb, cfg.Redis),
@@ -169,6 +198,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("build validator: %w", err)
 	}
+	if set["regions"] {
+		cfg.Auth.Regions = strings.Split(f.regions, ",")
+	}
 	authn, authNote, err := authenticator(cfg, f.noAuth)
 	if err != nil {
 		return err
@@ -178,7 +210,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, err := server.New(server.Options{
 		Router: rt, Validator: validator, Auth: authn, Logger: logger,
-		Tracing: server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
+		Health: probes, Invocations: invocations,
+		Tracing:              server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
+		StreamWriteTimeout:   f.writeLimit,
+		MaxBodyBytes:         cfg.Server.MaxBodyBytes,
+		MaxInflightBodyBytes: inflightBudget(cfg.Server),
+		BodyBudgetWait:       cfg.Server.BodyBudgetWait,
 	})
 	if err != nil {
 		return err
@@ -209,15 +246,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", met.Handler())
+		probes.Register(mux)
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
 		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
 	}
-	err = server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, 30*time.Second)
-	if errors.Is(err, context.Canceled) {
-		return nil
+	stopLog := context.AfterFunc(ctx, func() {
+		logger.Info("shutting down: no new connections; open requests may finish", "grace", f.grace)
+	})
+	defer stopLog()
+	if err := server.Serve(ctx, server.HTTPServer(srv, tlsConfig), server.Listener(ln), f.grace); err != nil {
+		return err
 	}
-	return err
+	logger.Info("stopped")
+	return nil
 }
 
 func telemetryOptions(t config.Telemetry) telemetry.Options {
@@ -237,20 +279,40 @@ func shutdownTelemetry(tel *telemetry.Telemetry, logger *slog.Logger) {
 	}
 }
 
+// inflightBudget is the configured budget of body bytes in flight, else a
+// quarter of GOMEMLIMIT when one is set (bodies cost about two to three
+// times their size while decoded, so a quarter leaves room for the rest of
+// the process), else the server's default.
+func inflightBudget(c config.Server) int64 {
+	if c.MaxInflightBodyBytes > 0 {
+		return c.MaxInflightBodyBytes
+	}
+	if lim := debug.SetMemoryLimit(-1); lim != math.MaxInt64 {
+		return max(lim/4, cmp.Or(c.MaxBodyBytes, 100<<20))
+	}
+	return 0
+}
+
 // authenticator builds the request verifier: the config's principals, or
 // the development key test/test when the config has none.
 func authenticator(cfg *config.Config, noAuth bool) (server.Authenticator, string, error) {
 	if noAuth {
 		return auth.Open{}, "Authentication is OFF: any credentials (or none) are accepted.", nil
 	}
-	if len(cfg.Auth.Principals) == 0 {
-		v, err := auth.New(auth.DevOptions())
-		if err != nil {
-			return nil, "", err
-		}
-		return v, "Call it with the development key (signatures are verified):\n  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1", nil
+	region := auth.DefaultRegion
+	if rs := cfg.Auth.Regions; len(rs) > 0 && rs[0] != "*" {
+		region = rs[0]
 	}
-	opts := auth.Options{MaxSkew: cfg.Auth.MaxSkew}
+	if len(cfg.Auth.Principals) == 0 {
+		dev := auth.DevOptions()
+		dev.Regions, dev.UnsignedPayloadOverHTTP = cfg.Auth.Regions, cfg.Auth.UnsignedPayloadOverHTTP
+		v, err := auth.New(dev)
+		if err != nil {
+			return nil, "", fmt.Errorf("auth config: %w", err)
+		}
+		return v, "Call it with the development key (signatures are verified):\n  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=" + region, nil
+	}
+	opts := auth.Options{MaxSkew: cfg.Auth.MaxSkew, Regions: cfg.Auth.Regions, UnsignedPayloadOverHTTP: cfg.Auth.UnsignedPayloadOverHTTP}
 	var names []string
 	for _, p := range cfg.Auth.Principals {
 		opts.Principals = append(opts.Principals, auth.Principal{Name: p.Name, Models: p.Models})
@@ -266,7 +328,7 @@ func authenticator(cfg *config.Config, noAuth bool) (server.Authenticator, strin
 	if err != nil {
 		return nil, "", fmt.Errorf("auth config: %w", err)
 	}
-	return v, "Principals: " + strings.Join(names, ", ") + " (SigV4 access keys and Bedrock API keys from the config).", nil
+	return v, "Principals: " + strings.Join(names, ", ") + " (SigV4 access keys in region " + region + " and Bedrock API keys from the config).", nil
 }
 
 func tlsSetup(f serveFlags) (*tls.Config, string, error) {
@@ -291,12 +353,25 @@ func tlsSetup(f serveFlags) (*tls.Config, string, error) {
 	return nil, "", nil
 }
 
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var opts slog.HandlerOptions
+	switch level {
+	case "debug":
+		opts.Level = slog.LevelDebug
+	case "info":
+		opts.Level = slog.LevelInfo
+	case "warn":
+		opts.Level = slog.LevelWarn
+	case "error":
+		opts.Level = slog.LevelError
+	default:
+		return nil, fmt.Errorf("unknown -log-level %q (want debug, info, warn or error)", level)
+	}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(slog.NewTextHandler(w, &opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+		return slog.New(slog.NewJSONHandler(w, &opts)), nil
 	}
 	return nil, fmt.Errorf("unknown -log-format %q (want text or json)", format)
 }

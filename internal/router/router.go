@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
@@ -204,6 +205,7 @@ func (r *Router) converse(ctx context.Context, c *provider.Call) (out *wire.Conv
 			r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
 			continue
 		}
+		invocationlog.Routed(ctx, t.name, t.model)
 		rec.attempt(r, t)
 		began := time.Now()
 		out, err := r.converseAttempt(ctx, cc, t)
@@ -254,6 +256,7 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 				r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
 				continue
 			}
+			invocationlog.Routed(ctx, t.name, t.model)
 			rec.attempt(r, t)
 			started, retry := false, false
 			var u *metrics.Usage

@@ -13,6 +13,8 @@ import (
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/health"
+	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
@@ -42,6 +44,9 @@ type Options struct {
 	Wrap func(server.Router) server.Router
 	// Cache is the prompt-cache registry (nil: in memory, per server).
 	Cache promptcache.Registry
+	// Health and Invocations as in server.Options.
+	Health      *health.Probes
+	Invocations *invocationlog.Log
 	// Metrics, when set, records what the router sees (scrape its Handler).
 	Metrics *metrics.Metrics
 	// Quotas are the router's quota rules and store (none by default).
@@ -154,7 +159,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing})
+	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing, Health: o.Health, Invocations: o.Invocations})
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +180,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, time.Second) }()
+	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, tlsConfig), server.Listener(ln), time.Second) }()
 	out.Endpoint = scheme + "://" + ln.Addr().String()
 	out.stop = func() error {
 		cancel()
