@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -646,4 +647,18 @@ func TestStatusLine(t *testing.T) {
 	if got := statusLine(u, start, time.Time{}, start); !strings.HasSuffix(got, "ttft – · – tok/s") {
 		t.Errorf("no first token: %q", got)
 	}
+}
+
+// The calculator evaluates what a model sends: any text yields a finite
+// number or an error, never a panic or a deep recursion.
+func FuzzCalculate(f *testing.F) {
+	for _, s := range []string{"6*7", "(2+3)*4.5", "2^3^2", "-(-(-1))", "1/0", "((((", "9^9^9^9", "1e5", "..", "%%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := calculate(s)
+		if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			t.Errorf("calculate(%q) = %v without an error", s, v)
+		}
+	})
 }
