@@ -44,6 +44,7 @@ var rules = []rule{
 	{pkg: "internal/catalog", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "the catalogue is data below its users"},
 	{pkg: "internal/media", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "media checks sit below their users"},
 	{pkg: "internal/sse", deny: []string{"internal/..."}, why: "the SSE reader is a codec with no dependencies of ours"},
+	{pkg: "internal/repl", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/auth/..."}, why: "converse chat reaches models only through the public chat package, so it works against AWS itself"},
 	{pkg: "internal/invocationlog", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/auth/..."}, why: "the invocation log is a sink below the server and router that fill it"},
 	{pkg: "internal/health", deny: []string{"internal/..."}, why: "probes depend on nothing of ours: main hands them their checks"},
 	{pkg: "internal/glob", stdOnly: true, why: "the pattern dialect is shared by auth, routes and scripts and depends on nothing"},
