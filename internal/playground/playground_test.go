@@ -242,7 +242,9 @@ func TestRequestLogReaders(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", res.StatusCode, tc.status, b)
 			}
 			if tc.errorTyp != "" {
-				var e struct{ Type string `json:"__type"` }
+				var e struct {
+					Type string `json:"__type"`
+				}
 				_ = json.Unmarshal(b, &e)
 				if e.Type != tc.errorTyp || !strings.HasPrefix(res.Header.Get("X-Amzn-ErrorType"), tc.errorTyp) {
 					t.Errorf("error %q (header %q), want %s: %s", e.Type, res.Header.Get("X-Amzn-ErrorType"), tc.errorTyp, b)
