@@ -8,6 +8,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,4 +156,133 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func getWith(t *testing.T, url, bearer string) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	res, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b), res.Header
+}
+
+// -playground and playground.enabled turn the playground on and off (the
+// flag wins); with the development key the page gets it and dev reads
+// the request log.
+func TestServePlaygroundSwitch(t *testing.T) {
+	off := writeConfig(t, "playground: {enabled: false}\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		on   bool
+	}{
+		{"default", nil, true},
+		{"flag off", []string{"-playground=false"}, false},
+		{"config off", []string{"-config", off}, false},
+		{"flag wins", []string{"-config", off, "-playground=true"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			endpoint := startServe(t, tc.args...)
+			status, body, h := getWith(t, endpoint+"/playground/", "")
+			if tc.on && (status != 200 || !strings.Contains(body, "converse playground")) {
+				t.Errorf("GET /playground/: %d, want the page", status)
+			}
+			if !tc.on && (status != 404 || !strings.HasPrefix(h.Get("X-Amzn-ErrorType"), "UnknownOperationException")) {
+				t.Errorf("GET /playground/: %d %q, want UnknownOperationException", status, h.Get("X-Amzn-ErrorType"))
+			}
+			if !tc.on {
+				return
+			}
+			_, cfg, _ := getWith(t, endpoint+"/playground/api/config", "")
+			if !strings.Contains(cfg, `"mode":"dev","region":"us-east-1","accessKeyId":"test","secretAccessKey":"test"`) || !strings.Contains(cfg, `"requestLog":true`) {
+				t.Errorf("settings: %.300s", cfg)
+			}
+		})
+	}
+	if err := run(t.Context(), []string{"serve", "-config", writeConfig(t, "playground: {operators: [nobody]}\n")}, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), `playground.operators[0]: "nobody" is not a principal`) {
+		t.Errorf("unknown operator: %v", err)
+	}
+}
+
+// With configured principals the page gets no key; the request log shows
+// every principal's calls to the operators only, fed by the same records
+// the invocation log file gets.
+func TestServePlaygroundRequestLog(t *testing.T) {
+	const opsKey, teamKey = "ops-api-key-0123456789", "team-api-key-0123456789"
+	logPath := filepath.Join(t.TempDir(), "invocations.jsonl")
+	principals := `auth:
+  principals:
+    - {name: ops, models: ["*"], api_keys: ["` + opsKey + `"]}
+    - {name: team, models: ["*"], api_keys: ["` + teamKey + `"]}
+`
+	endpoint := startServe(t, "-config", writeConfig(t, principals+"playground: {operators: [ops]}\ninvocation_log: {output: "+logPath+"}\n"))
+	_, cfg, _ := getWith(t, endpoint+"/playground/api/config", "")
+	if !strings.Contains(cfg, `"auth":{"mode":"keys","region":"us-east-1"}`) || strings.Contains(cfg, opsKey) || strings.Contains(cfg, teamKey) || !strings.Contains(cfg, `"requestLog":true`) {
+		t.Errorf("settings: %.300s", cfg)
+	}
+
+	// team calls a model; bearer tokens over plain HTTP, as the page sends
+	// them.
+	body := `{"messages":[{"role":"user","content":[{"text":"hello"}]}]}`
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, endpoint+"/model/amazon.nova-lite-v1:0/converse", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+teamKey)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("Converse: %d", res.StatusCode)
+	}
+
+	if status, body, _ := getWith(t, endpoint+"/playground/api/log", teamKey); status != 403 || !strings.Contains(body, "AccessDeniedException") {
+		t.Errorf("team reads the log: %d %s", status, body)
+	}
+	// Records reach the log through the invocation log's writer goroutine:
+	// poll until it is there, as the page does (the deadline only guards
+	// against a hang).
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		status, body, _ := getWith(t, endpoint+"/playground/api/log", opsKey)
+		if status != 200 {
+			t.Fatalf("ops reads the log: %d %s", status, body)
+		}
+		if strings.Contains(body, `"principal":"team"`) {
+			if !strings.Contains(body, `"modelId":"amazon.nova-lite-v1:0"`) || !strings.Contains(body, `"backend":"builtin"`) || !strings.Contains(body, `"httpStatus":200`) {
+				t.Errorf("log: %s", body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the call never reached the request log: %s", body)
+		}
+		<-time.After(10 * time.Millisecond) // poll interval, not a timing assumption
+	}
+	file, err := os.ReadFile(logPath)
+	if err != nil || !strings.Contains(string(file), `"principal":"team"`) {
+		t.Errorf("invocation log file: %v %s", err, file)
+	}
+
+	// Without operators nobody reads it, and no record is kept for it.
+	endpoint = startServe(t, "-config", writeConfig(t, principals))
+	if _, cfg, _ := getWith(t, endpoint+"/playground/api/config", ""); !strings.Contains(cfg, `"requestLog":false`) {
+		t.Errorf("settings: %.300s", cfg)
+	}
+	if status, _, _ := getWith(t, endpoint+"/playground/api/log", opsKey); status != 404 {
+		t.Errorf("log without operators: %d, want 404", status)
+	}
 }
