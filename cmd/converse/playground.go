@@ -10,7 +10,6 @@ import (
 	"github.com/conversekit/converse/internal/config"
 	"github.com/conversekit/converse/internal/playground"
 	"github.com/conversekit/converse/internal/router"
-	"github.com/conversekit/converse/internal/server"
 )
 
 // playgroundOperators are the principals who may read the playground's
@@ -49,7 +48,7 @@ func asWriter(r *playground.Recent) io.Writer {
 // newPlayground builds the playground's handler from what the router was
 // given, so its model list says what the server does.
 func newPlayground(cfg *config.Config, noAuth bool, cat *catalog.Catalog, routes []router.Route, aliases map[string]string, def string,
-	authn server.Authenticator, recent *playground.Recent, operators []string, logger *slog.Logger,
+	authn playground.Authenticator, recent *playground.Recent, operators []string, logger *slog.Logger,
 ) (*playground.Handler, error) {
 	opts := playground.Options{
 		Models: cat.Models(), Aliases: aliases, Default: def,
@@ -69,5 +68,15 @@ func newPlayground(cfg *config.Config, noAuth bool, cat *catalog.Catalog, routes
 	default:
 		opts.Auth.Mode = playground.ModeKeys
 	}
+	opts.Auth.Region = signingRegion(cfg)
 	return playground.New(opts)
+}
+
+// signingRegion is the region the page signs for: the first the server
+// accepts, as the banner tells SDK users.
+func signingRegion(cfg *config.Config) string {
+	if rs := cfg.Auth.Regions; len(rs) > 0 && rs[0] != "*" {
+		return rs[0]
+	}
+	return auth.DefaultRegion
 }

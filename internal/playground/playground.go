@@ -67,9 +67,10 @@ type Route struct {
 	Model   string `json:"model,omitempty"`
 }
 
-// Authenticator says who signed a request (auth.Verifier, auth.Open).
+// Authenticator says who signed a request (auth.Verifier, auth.Open), as
+// the server asks it.
 type Authenticator interface {
-	Authenticate(r *http.Request, body []byte) (*auth.Principal, error)
+	Identify(r *http.Request) (*auth.Pending, error)
 }
 
 // Options configure the playground. The zero value serves the page with no
@@ -298,22 +299,31 @@ func (h *Handler) serveLog(w http.ResponseWriter, r *http.Request) {
 			"The request log is off. Run with the development key, or list principals under playground.operators.")
 		return
 	}
-	p, err := o.Verifier.Authenticate(r, nil)
+	id, err := identify(o.Verifier, r)
 	if err != nil {
 		ex := wire.AsException(err)
 		writeError(w, ex.HTTPStatus(), ex.Type, ex.Message)
 		return
 	}
-	if !slices.Contains(o.Operators, p.Name) {
-		o.Logger.Info("playground request log refused", "principal", p.Name)
+	if name := id.Principal.Name; !slices.Contains(o.Operators, name) {
+		o.Logger.Info("playground request log refused", "principal", name)
 		writeError(w, http.StatusForbidden, wire.AccessDeniedException,
-			"Principal "+p.Name+" may not read the request log: only playground.operators may.")
+			"Principal "+name+" may not read the request log: only playground.operators may.")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(struct {
 		Calls []Call `json:"calls"`
 	}{o.Recent.Calls()})
+}
+
+// identify authenticates a GET, whose body is empty.
+func identify(a Authenticator, r *http.Request) (*auth.Identity, error) {
+	p, err := a.Identify(r)
+	if err != nil {
+		return nil, err
+	}
+	return p.Verify(nil)
 }
 
 func writeError(w http.ResponseWriter, status int, typ, msg string) {
