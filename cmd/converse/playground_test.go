@@ -211,6 +211,11 @@ func TestServePlaygroundSwitch(t *testing.T) {
 			}
 		})
 	}
+	// The page signs for the region the server accepts.
+	endpoint := startServe(t, "-config", writeConfig(t, "auth: {regions: [eu-west-3]}\n"))
+	if _, cfg, _ := getWith(t, endpoint+"/playground/api/config", ""); !strings.Contains(cfg, `"region":"eu-west-3"`) {
+		t.Errorf("settings: %.200s", cfg)
+	}
 	if err := run(t.Context(), []string{"serve", "-config", writeConfig(t, "playground: {operators: [nobody]}\n")}, io.Discard, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), `playground.operators[0]: "nobody" is not a principal`) {
 		t.Errorf("unknown operator: %v", err)

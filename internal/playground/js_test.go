@@ -96,6 +96,7 @@ func TestSigV4InJavaScript(t *testing.T) {
 	v, err := auth.New(auth.Options{
 		Principals: []auth.Principal{{Name: "dev", Models: []string{"*"}}},
 		AccessKeys: []auth.AccessKey{{ID: "test", Secret: "test", Principal: "dev"}, {ID: "AKIDLONG", Secret: auth.Secret(strings.Repeat("s", 80)), Principal: "dev"}},
+		Regions:    []string{"us-east-1", "eu-west-3"},
 		Now:        func() time.Time { return now },
 	})
 	if err != nil {
