@@ -46,6 +46,9 @@ func converseRules(req *ConverseRequest, stream bool) error {
 	if !stream && req.GuardrailConfig != nil && req.GuardrailConfig.StreamProcessingMode != "" {
 		return invalid("guardrailConfig.streamProcessingMode is only valid on ConverseStream. Remove it from the Converse request, or call ConverseStream.")
 	}
+	if err := requestDocuments(req); err != nil {
+		return err
+	}
 	if isPromptARN(req.ModelID) {
 		// [M] Converse docs: with a Prompt-management prompt these fields
 		// come from the prompt and must not be sent.
@@ -107,6 +110,9 @@ func conversation(msgs []Message, system []SystemContentBlock, tc *ToolConfigura
 	if err := roles(msgs); err != nil {
 		return err
 	}
+	if err := blockPlacement(msgs); err != nil {
+		return err
+	}
 	if err := toolSchemas(tc); err != nil {
 		return err
 	}
@@ -119,7 +125,11 @@ func conversation(msgs []Message, system []SystemContentBlock, tc *ToolConfigura
 	if err := media(msgs); err != nil {
 		return err
 	}
-	return cachePoints(msgs, system, tc)
+	if err := cachePoints(msgs, system, tc); err != nil {
+		return err
+	}
+	// The model's own check, so after the service's.
+	return uniqueToolNames(tc)
 }
 
 func hasBlock(m Message, pred func(ContentBlock) bool) bool {
