@@ -177,7 +177,7 @@ try {
   // Converse (not streamed), then the conversation goes on.
   await page.uncheck('#stream');
   t = await turn(page, 'Hello without streaming');
-  assert.match(await t.locator('.markdown').textContent(), /You asked: "Hello without streaming"/);
+  assert.ok((await t.locator('.markdown').textContent()).trim().length > 0, 'an answer');
   assert.match(await t.locator('[data-testid=usage]').textContent(), /^in \d+ · out \d+ · cache read 0 · cache write 0 · [\d.]+ tok\/s · \d+ ms total/);
   await t.locator('[data-testid=view-raw]').click();
   const res = JSON.parse(await t.locator('[data-testid=raw-response]').textContent());
@@ -208,7 +208,9 @@ try {
   await kp.click('#use-key');
   assert.match(await kp.textContent('#auth-status'), new RegExp(`Bedrock API key …${cfg.apiKey.slice(-4)}`));
   t = await turn(kp, 'Hello with an API key');
-  assert.match(await t.locator('.markdown').textContent(), /You asked: "Hello with an API key"/);
+  assert.equal(await t.getAttribute('data-testid'), 'assistant');
+  assert.ok((await t.locator('.markdown').textContent()).trim().length > 0, 'an answer');
+  assert.match(await t.locator('[data-testid=usage]').textContent(), usageRe);
   ok('configured principals: API key pasted, nothing secret in the page');
 
   assert.deepEqual(pageErrors, [], 'no script errors');
