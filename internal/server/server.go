@@ -115,6 +115,10 @@ type Options struct {
 	Invocations *invocationlog.Log
 	// Tracing makes a span of each request (trace.go); zero: none.
 	Tracing Tracing
+	// Playground, when set, serves GET /playground and everything under
+	// it, before authentication (the handler authenticates what needs it);
+	// nil: those paths are unknown operations like any other.
+	Playground http.Handler
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -171,6 +175,12 @@ func New(opts Options) (*Server, error) {
 	// Probes are GETs outside /model/, so no Bedrock route can collide;
 	// they bypass operation(), hence authentication.
 	opts.Health.Register(s.mux)
+	// The playground's GETs share no path with Bedrock's POST /model/...
+	// routes; any other method on these paths falls through to "/".
+	if opts.Playground != nil {
+		s.mux.Handle("GET /playground", opts.Playground)
+		s.mux.Handle("GET /playground/", opts.Playground)
+	}
 	// ServeMux matches patterns segment by segment on the escaped path, so
 	// an ARN's %2F stays inside {modelId}; PathValue returns it decoded.
 	for _, op := range []struct {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -44,9 +45,10 @@ type Options struct {
 	Wrap func(server.Router) server.Router
 	// Cache is the prompt-cache registry (nil: in memory, per server).
 	Cache promptcache.Registry
-	// Health and Invocations as in server.Options.
+	// Health, Invocations and Playground as in server.Options.
 	Health      *health.Probes
 	Invocations *invocationlog.Log
+	Playground  http.Handler
 	// Metrics, when set, records what the router sees (scrape its Handler).
 	Metrics *metrics.Metrics
 	// Quotas are the router's quota rules and store (none by default).
@@ -159,7 +161,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing, Health: o.Health, Invocations: o.Invocations})
+	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing, Health: o.Health, Invocations: o.Invocations, Playground: o.Playground})
 	if err != nil {
 		return nil, err
 	}
