@@ -29,7 +29,7 @@ type piiDetector struct {
 // points at custom regexes.
 var piiDetectors = map[wire.GuardrailPiiEntityType]piiDetector{
 	wire.GuardrailPiiEntityTypeEMAIL: {re: regexp.MustCompile(`[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}`)},
-	wire.GuardrailPiiEntityTypeURL:   {re: regexp.MustCompile(`(?i:(?:https?|ftp)://|www\.)[^\s<>"'` + "`" + `]{2,2048}`), valid: func(s string) bool { return strings.ContainsRune(s, '.') || strings.Contains(s, "://") }},
+	wire.GuardrailPiiEntityTypeURL:   {re: regexp.MustCompile(`(?i:(?:https?|ftp)://|www\.)[^\s<>"'` + "`" + `]{2,1000}`), valid: func(s string) bool { return strings.ContainsRune(s, '.') || strings.Contains(s, "://") }},
 	wire.GuardrailPiiEntityTypeAWSACCESSKEY: {re: regexp.MustCompile(`(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}`)},
 	wire.GuardrailPiiEntityTypeAWSSECRETKEY: {re: regexp.MustCompile(`[A-Za-z0-9/+]{40}`), valid: secretKeyLike},
 	wire.GuardrailPiiEntityTypeCREDITDEBITCARDNUMBER: {re: regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`), valid: luhnCard},
