@@ -131,18 +131,18 @@ type Set struct {
 
 // Guardrail is one compiled guardrail version.
 type Guardrail struct {
-	id, version string
+	id, version                 string
 	blockedInput, blockedOutput string
 
-	words      *phraseSet
-	wordAct    IO
-	profanity  *phraseSet // nil: not enabled
-	pii        []piiRule
-	regexes    []regexRule
-	topics     []topicRule
-	filters    []filterRule
-	grounding  []groundingRule
-	max        int
+	words     *phraseSet
+	wordAct   IO
+	profanity *phraseSet // nil: not enabled
+	pii       []piiRule
+	regexes   []regexRule
+	topics    []topicRule
+	filters   []filterRule
+	grounding []groundingRule
+	max       int
 }
 
 var (

@@ -311,3 +311,24 @@ func BenchmarkAssess10KB(b *testing.B) {
 		}
 	}
 }
+
+func TestCut(t *testing.T) {
+	g, _ := testSet(t).Lookup("gr1", "1")
+	for _, tc := range []struct {
+		text string
+		keep int
+		want string // the part released
+	}{
+		{"Hello there. How are you doing today", 5, "Hello there. "},
+		{"no sentence end here at all", 5, "no sentence end here "},
+		{"short", 10, ""},
+		{"Call +1 415-555-0132 now please", 4, "Call +1 415-555-0132 now "},
+		{"Call +1 415-555-0132", 2, "Call "},
+		{"the secret sauce is", 2, "the secret sauce "},
+		{"the secret sauce", 6, "the "},
+	} {
+		if got := tc.text[:g.Cut(tc.text, tc.keep)]; got != tc.want {
+			t.Errorf("Cut(%q, %d) releases %q, want %q", tc.text, tc.keep, got, tc.want)
+		}
+	}
+}

@@ -28,20 +28,20 @@ type piiDetector struct {
 // model of language that a pattern cannot be; config refuses them and
 // points at custom regexes.
 var piiDetectors = map[wire.GuardrailPiiEntityType]piiDetector{
-	wire.GuardrailPiiEntityTypeEMAIL: {re: regexp.MustCompile(`[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}`)},
-	wire.GuardrailPiiEntityTypeURL:   {re: regexp.MustCompile(`(?i:(?:https?|ftp)://|www\.)[^\s<>"'` + "`" + `]{2,1000}`), valid: func(s string) bool { return strings.ContainsRune(s, '.') || strings.Contains(s, "://") }},
-	wire.GuardrailPiiEntityTypeAWSACCESSKEY: {re: regexp.MustCompile(`(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}`)},
-	wire.GuardrailPiiEntityTypeAWSSECRETKEY: {re: regexp.MustCompile(`[A-Za-z0-9/+]{40}`), valid: secretKeyLike},
-	wire.GuardrailPiiEntityTypeCREDITDEBITCARDNUMBER: {re: regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`), valid: luhnCard},
+	wire.GuardrailPiiEntityTypeEMAIL:                          {re: regexp.MustCompile(`[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}`)},
+	wire.GuardrailPiiEntityTypeURL:                            {re: regexp.MustCompile(`(?i:(?:https?|ftp)://|www\.)[^\s<>"'` + "`" + `]{2,1000}`), valid: func(s string) bool { return strings.ContainsRune(s, '.') || strings.Contains(s, "://") }},
+	wire.GuardrailPiiEntityTypeAWSACCESSKEY:                   {re: regexp.MustCompile(`(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}`)},
+	wire.GuardrailPiiEntityTypeAWSSECRETKEY:                   {re: regexp.MustCompile(`[A-Za-z0-9/+]{40}`), valid: secretKeyLike},
+	wire.GuardrailPiiEntityTypeCREDITDEBITCARDNUMBER:          {re: regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`), valid: luhnCard},
 	wire.GuardrailPiiEntityTypeINTERNATIONALBANKACCOUNTNUMBER: {re: regexp.MustCompile(`[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?`), valid: ibanValid},
-	wire.GuardrailPiiEntityTypeUSSOCIALSECURITYNUMBER: {re: regexp.MustCompile(`\d{3}-\d{2}-\d{4}`), valid: ssnValid},
-	wire.GuardrailPiiEntityTypeUKNATIONALINSURANCENUMBER: {re: regexp.MustCompile(`[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]`), valid: ninoValid},
+	wire.GuardrailPiiEntityTypeUSSOCIALSECURITYNUMBER:         {re: regexp.MustCompile(`\d{3}-\d{2}-\d{4}`), valid: ssnValid},
+	wire.GuardrailPiiEntityTypeUKNATIONALINSURANCENUMBER:      {re: regexp.MustCompile(`[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]`), valid: ninoValid},
 	wire.GuardrailPiiEntityTypeIPADDRESS: {re: regexp.MustCompile(`\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}`), valid: func(s string) bool {
 		_, err := netip.ParseAddr(s)
 		return err == nil
 	}},
 	wire.GuardrailPiiEntityTypeMACADDRESS: {re: regexp.MustCompile(`[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}`)},
-	wire.GuardrailPiiEntityTypePHONE: {re: regexp.MustCompile(`(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)[ .\-]?|\d{2,4}[ .\-])\d{3,4}[ .\-]?\d{3,4}`), valid: phoneValid},
+	wire.GuardrailPiiEntityTypePHONE:      {re: regexp.MustCompile(`(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)[ .\-]?|\d{2,4}[ .\-])\d{3,4}[ .\-]?\d{3,4}`), valid: phoneValid},
 }
 
 // piiOrder breaks ties between types proposing the same span: the more

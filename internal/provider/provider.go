@@ -57,3 +57,11 @@ type TokenCounter interface {
 type CacheReporter interface {
 	ReportsCacheUsage() bool
 }
+
+// GuardrailForwarder is implemented by backends that apply a request's
+// guardrailConfig themselves (AWS Bedrock, which receives the body as the
+// client sent it). The router applies converse's own guardrails to every
+// other backend.
+type GuardrailForwarder interface {
+	ForwardsGuardrails() bool
+}

@@ -1,0 +1,6 @@
+package bedrock
+
+// ForwardsGuardrails reports that Bedrock applies the request's
+// guardrailConfig and guardContent itself: the body is forwarded as the
+// client sent it, so converse's local guardrails stay out of the way.
+func (p *Provider) ForwardsGuardrails() bool { return true }
