@@ -67,6 +67,8 @@ type Options struct {
 	Invocations *invocationlog.Log
 	// Tracing makes a span of each request (trace.go); zero: none.
 	Tracing Tracing
+	// Guardrails answers ApplyGuardrail (guardrail.go); nil knows none.
+	Guardrails Guardrails
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -116,6 +118,7 @@ func New(opts Options) (*Server, error) {
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.emptyModelOps[op.suffix] = h
 	}
+	s.registerGuardrails()
 	for _, op := range []string{"invoke", "invoke-with-response-stream", "invoke-with-bidirectional-stream"} {
 		s.mux.Handle("POST /model/{modelId}/"+op, s.operation(op, s.notImplemented))
 	}
@@ -208,7 +211,12 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 	// backend call or token count.
 	modelID := r.PathValue("modelId")
 	invocationlog.FromContext(r.Context()).Request(principal.Name, body)
-	if err := principal.Authorize(modelID, s.opts.Router.ModelForms(modelID)); err != nil {
+	if isGuardrailRequest(r) {
+		err = authorizeGuardrail(principal, r.PathValue("guardrailIdentifier"))
+	} else {
+		err = principal.Authorize(modelID, s.opts.Router.ModelForms(modelID))
+	}
+	if err != nil {
 		return err
 	}
 	return h(w, r, &request{modelID: modelID, body: body, principal: principal, received: time.Now()})
