@@ -169,11 +169,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeInvocations()
+	guards, err := guardrails(cfg)
+	if err != nil {
+		return err
+	}
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
 		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cacheRegistry(rdb, cfg.Redis),
 		ProviderNames: providerNames(cfg), TracerProvider: tel.TracerProvider,
 		Quotas: quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
+		Guardrails: guards,
 	})
 	if err != nil {
 		return err
@@ -192,7 +197,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, err := server.New(server.Options{
 		Router: rt, Validator: validator, Auth: authn, Logger: logger,
 		Health: probes, Invocations: invocations,
-		Tracing: server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
+		Tracing:    server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
+		Guardrails: guards,
 	})
 	if err != nil {
 		return err

@@ -46,6 +46,7 @@ var rules = []rule{
 	{pkg: "internal/sse", deny: []string{"internal/..."}, why: "the SSE reader is a codec with no dependencies of ours"},
 	{pkg: "internal/invocationlog", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/auth/..."}, why: "the invocation log is a sink below the server and router that fill it"},
 	{pkg: "internal/health", deny: []string{"internal/..."}, why: "probes depend on nothing of ours: main hands them their checks"},
+	{pkg: "internal/guardrail", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/auth/..."}, why: "guardrail policies are a library below the server and router that apply them"},
 	{pkg: "internal/glob", stdOnly: true, why: "the pattern dialect is shared by auth, routes and scripts and depends on nothing"},
 	{pkg: "internal/telemetry/...", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "tracing setup and GenAI attributes sit below the server and router that use them"},
 }
