@@ -41,7 +41,7 @@ func TestDocumentedGuardrail(t *testing.T) {
 	if !res.Blocked || res.Assessment.SensitiveInformationPolicy.PIIEntities[0].Action != wire.GuardrailSensitiveInformationPolicyActionANONYMIZED {
 		t.Errorf("blocked %v, assessment %+v", res.Blocked, res.Assessment.SensitiveInformationPolicy)
 	}
-	cfg.Guardrails[0].Words.Action = "ANONYMIZE"
+	cfg.Guardrails[0].Words.InputAction = "ANONYMIZE"
 	if _, err := guardrails(cfg); err == nil || !strings.Contains(err.Error(), "guardrail 0 (support version 1)") {
 		t.Errorf("a bad action: %v", err)
 	}
