@@ -15,33 +15,212 @@ import (
 
 // piiDetector finds one entity type: a pattern proposes candidates, valid
 // (optional) confirms them with the type's checksum or structure.
+//
+// Go's regexp runs an unanchored search on long text with its slowest
+// engine, so each detector names the bytes its entities cannot lack
+// (trigger) and how far an entity reaches from them: the pattern then runs
+// only on those small regions, where the fast backtracker applies. Regions
+// join triggers at most gap bytes apart and extend before and after bytes.
 type piiDetector struct {
-	re    *regexp.Regexp
-	valid func(string) bool
-	// loose allows a letter or digit right before or after the match
-	// (never set today: every detector wants word boundaries).
-	loose bool
+	re                 *regexp.Regexp
+	valid              func(string) bool
+	trigger            func(byte) bool
+	gap, before, after int
+	// native replaces re and trigger where a few lines of code find the
+	// candidates faster than a pattern can; extra adds a second pattern.
+	native func(string) [][]int
+	extra  *piiDetector
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isAt(c byte) bool    { return c == '@' }
+func isColon(c byte) bool { return c == ':' }
+
+func ipValid(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+func isMACSep(c byte) bool { return c == ':' || c == '-' }
 
 // piiDetectors are the entity types converse detects offline, by Bedrock's
 // names. The others (NAME, ADDRESS, AGE, PASSWORD, USERNAME…) need a
 // model of language that a pattern cannot be; config refuses them and
-// points at custom regexes.
+// points at custom regexes. AWS_SECRET_KEY is found without a pattern
+// (secretKeys).
 var piiDetectors = map[wire.GuardrailPiiEntityType]piiDetector{
-	wire.GuardrailPiiEntityTypeEMAIL:                          {re: regexp.MustCompile(`[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}`)},
-	wire.GuardrailPiiEntityTypeURL:                            {re: regexp.MustCompile(`(?i:(?:https?|ftp)://|www\.)[^\s<>"'` + "`" + `]{2,1000}`), valid: func(s string) bool { return strings.ContainsRune(s, '.') || strings.Contains(s, "://") }},
-	wire.GuardrailPiiEntityTypeAWSACCESSKEY:                   {re: regexp.MustCompile(`(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}`)},
-	wire.GuardrailPiiEntityTypeAWSSECRETKEY:                   {re: regexp.MustCompile(`[A-Za-z0-9/+]{40}`), valid: secretKeyLike},
-	wire.GuardrailPiiEntityTypeCREDITDEBITCARDNUMBER:          {re: regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`), valid: luhnCard},
-	wire.GuardrailPiiEntityTypeINTERNATIONALBANKACCOUNTNUMBER: {re: regexp.MustCompile(`[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?`), valid: ibanValid},
-	wire.GuardrailPiiEntityTypeUSSOCIALSECURITYNUMBER:         {re: regexp.MustCompile(`\d{3}-\d{2}-\d{4}`), valid: ssnValid},
-	wire.GuardrailPiiEntityTypeUKNATIONALINSURANCENUMBER:      {re: regexp.MustCompile(`[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]`), valid: ninoValid},
-	wire.GuardrailPiiEntityTypeIPADDRESS: {re: regexp.MustCompile(`\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}`), valid: func(s string) bool {
-		_, err := netip.ParseAddr(s)
-		return err == nil
-	}},
-	wire.GuardrailPiiEntityTypeMACADDRESS: {re: regexp.MustCompile(`[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}`)},
-	wire.GuardrailPiiEntityTypePHONE:      {re: regexp.MustCompile(`(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)[ .\-]?|\d{2,4}[ .\-])\d{3,4}[ .\-]?\d{3,4}`), valid: phoneValid},
+	wire.GuardrailPiiEntityTypeEMAIL:        {native: emails},
+	wire.GuardrailPiiEntityTypeURL:          {native: urls},
+	wire.GuardrailPiiEntityTypeAWSACCESSKEY: {re: regexp.MustCompile(`(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}`)},
+	wire.GuardrailPiiEntityTypeAWSSECRETKEY: {native: secretKeys},
+	wire.GuardrailPiiEntityTypeCREDITDEBITCARDNUMBER: {re: regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`), valid: luhnCard,
+		trigger: isDigit, gap: 2, before: 0, after: 0},
+	wire.GuardrailPiiEntityTypeINTERNATIONALBANKACCOUNTNUMBER: {re: regexp.MustCompile(`[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?`), valid: ibanValid,
+		trigger: isDigit, gap: 6, before: 2, after: 4},
+	wire.GuardrailPiiEntityTypeUSSOCIALSECURITYNUMBER: {re: regexp.MustCompile(`\d{3}-\d{2}-\d{4}`), valid: ssnValid,
+		trigger: isDigit, gap: 1},
+	wire.GuardrailPiiEntityTypeUKNATIONALINSURANCENUMBER: {re: regexp.MustCompile(`[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]`), valid: ninoValid,
+		trigger: isDigit, gap: 1, before: 3, after: 2},
+	wire.GuardrailPiiEntityTypeIPADDRESS: {re: regexp.MustCompile(`\d{1,3}(?:\.\d{1,3}){3}`), valid: ipValid, trigger: isDigit, gap: 1,
+		extra: &piiDetector{re: regexp.MustCompile(`(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}`), valid: ipValid, trigger: isColon, gap: 5, before: 4, after: 4}},
+	wire.GuardrailPiiEntityTypeMACADDRESS: {re: regexp.MustCompile(`[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}`),
+		trigger: isMACSep, gap: 2, before: 2, after: 2},
+	wire.GuardrailPiiEntityTypePHONE: {re: regexp.MustCompile(`(?:\+\d{1,3}[ .\-]?)?(?:\(\d{2,4}\)[ .\-]?|\d{2,4}[ .\-])\d{3,4}[ .\-]?\d{3,4}`), valid: phoneValid,
+		trigger: isDigit, gap: 3, before: 1, after: 0},
+}
+
+// find returns the candidate spans of d in text.
+func (d piiDetector) find(text string) [][]int {
+	if d.native != nil {
+		return d.native(text)
+	}
+	if d.trigger == nil {
+		return d.re.FindAllStringIndex(text, maxMatchesPerRule)
+	}
+	var out [][]int
+	if d.extra != nil {
+		out = d.extra.find(text)
+	}
+	for _, r := range regions(text, d.trigger, d.gap, d.before, d.after) {
+		for _, m := range d.re.FindAllStringIndex(text[r[0]:r[1]], maxMatchesPerRule) {
+			out = append(out, []int{m[0] + r[0], m[1] + r[0]})
+			if len(out) >= maxMatchesPerRule {
+				return out
+			}
+		}
+	}
+	return out
+}
+
+// regions joins the trigger bytes of text that lie at most gap bytes
+// apart into spans, each widened by before and after bytes (to whole
+// runes) and merged where they overlap.
+func regions(text string, trigger func(byte) bool, gap, before, after int) [][2]int {
+	var out [][2]int
+	start, last := -1, -1
+	emit := func() {
+		a, b := max(0, start-before), min(len(text), last+1+after)
+		for a > 0 && !utf8.RuneStart(text[a]) {
+			a--
+		}
+		for b < len(text) && !utf8.RuneStart(text[b]) {
+			b++
+		}
+		if n := len(out); n > 0 && a <= out[n-1][1] {
+			out[n-1][1] = b
+			return
+		}
+		out = append(out, [2]int{a, b})
+	}
+	for i := 0; i < len(text); i++ {
+		if !trigger(text[i]) {
+			continue
+		}
+		if start >= 0 && i-last-1 > gap {
+			emit()
+			start = -1
+		}
+		if start < 0 {
+			start = i
+		}
+		last = i
+	}
+	if start >= 0 {
+		emit()
+	}
+	return out
+}
+
+// emailDomain matches the domain of an address, from the @.
+var emailDomain = regexp.MustCompile(`^@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}`)
+
+func isLocalPart(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || isDigit(c) || strings.IndexByte("._%+-", c) >= 0
+}
+
+// emails finds addresses around each @: up to 64 characters of local part
+// before it, a dotted domain after it (at most 255 bytes).
+func emails(text string) [][]int {
+	var out [][]int
+	for off := 0; len(out) < maxMatchesPerRule; {
+		i := strings.IndexByte(text[off:], '@')
+		if i < 0 {
+			break
+		}
+		at := off + i
+		off = at + 1
+		s := at
+		for s > 0 && at-s < 64 && isLocalPart(text[s-1]) {
+			s--
+		}
+		if s == at {
+			continue
+		}
+		if m := emailDomain.FindStringIndex(text[at:min(len(text), at+256)]); m != nil {
+			out = append(out, []int{s, at + m[1]})
+			off = at + m[1]
+		}
+	}
+	return out
+}
+
+// urls finds http://, https://, ftp:// and www. addresses, up to the next
+// space, quote or angle bracket (at most 2,000 bytes).
+func urls(text string) [][]int {
+	var out [][]int
+	stop := func(c byte) bool { return c <= ' ' || strings.IndexByte("<>\"'`", c) >= 0 }
+	add := func(start, from int) int {
+		end := from
+		for end < len(text) && end-start < 2000 && !stop(text[end]) {
+			end++
+		}
+		if end-from >= 2 {
+			out = append(out, []int{start, end})
+		}
+		return end
+	}
+	for i := 0; i+4 <= len(text) && len(out) < maxMatchesPerRule; i++ {
+		switch {
+		case text[i] == ':' && strings.HasPrefix(text[i:], "://"):
+			s := i
+			for s > 0 && i-s < 5 && (text[s-1]|0x20) >= 'a' && (text[s-1]|0x20) <= 'z' {
+				s--
+			}
+			switch strings.ToLower(text[s:i]) {
+			case "http", "https", "ftp":
+				i = add(s, i+3) - 1
+			}
+		case (text[i]|0x20) == 'w' && strings.EqualFold(text[i:i+4], "www.") && (i == 0 || stop(text[i-1]) || text[i-1] == '(' || text[i-1] == '/'):
+			i = add(i, i+4) - 1
+		}
+	}
+	return out
+}
+
+// secretKeys finds 40-character runs of the characters AWS secret access
+// keys are made of that look random (secretKeyLike).
+func secretKeys(text string) [][]int {
+	var out [][]int
+	isKey := func(c byte) bool {
+		return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || isDigit(c) || c == '/' || c == '+'
+	}
+	for i := 0; i < len(text); {
+		if !isKey(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isKey(text[j]) {
+			j++
+		}
+		if j-i == 40 && secretKeyLike(text[i:j]) {
+			out = append(out, []int{i, j})
+			if len(out) >= maxMatchesPerRule {
+				break
+			}
+		}
+		i = j
+	}
+	return out
 }
 
 // piiOrder breaks ties between types proposing the same span: the more
@@ -154,12 +333,12 @@ func (g *Guardrail) findSensitive(text string) []span {
 	var cands []span
 	for i := range g.pii {
 		r := &g.pii[i]
-		for _, m := range r.det.re.FindAllStringIndex(text, maxMatchesPerRule) {
+		for _, m := range r.det.find(text) {
 			start, end := m[0], m[1]
 			if r.typ == wire.GuardrailPiiEntityTypeURL {
 				end = start + len(strings.TrimRight(text[start:end], ".,;:!?)]}'\""))
 			}
-			if !r.det.loose && !bounded(text, start, end) {
+			if !bounded(text, start, end) {
 				continue
 			}
 			if r.det.valid != nil && !r.det.valid(text[start:end]) {
