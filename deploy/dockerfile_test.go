@@ -65,7 +65,7 @@ func finalStage(ins []instruction) (string, []instruction) {
 	return "", nil
 }
 
-var goRunLine = regexp.MustCompile("(?m)^go run (\\S+) serve")
+var goRunLine = regexp.MustCompile(`(?m)^go run (\S+) serve`)
 
 // The Dockerfile builds, as the README runs it, ./cmd/converse; into a
 // static binary on a distroless (or empty) base, as a non-root user,

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -23,7 +25,8 @@ import (
 // httpClient is one backend's outbound client: bounded connections per
 // host, and no overall timeout (streams last as long as the model talks;
 // each provider bounds its own waits). With a propagator, requests carry
-// the trace context.
+// the trace context. Every provider refuses redirects on whatever client
+// it is given (upstream.Client).
 func httpClient(maxConns int, prop propagation.TextMapPropagator) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if maxConns <= 0 {
@@ -35,11 +38,12 @@ func httpClient(maxConns int, prop propagation.TextMapPropagator) *http.Client {
 	return &http.Client{Transport: upstream.Traced(tr, prop)}
 }
 
-// backends builds every configured backend beside the built-in model.
-func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Provider, prop propagation.TextMapPropagator) (map[string]provider.Provider, error) {
+// backends builds every configured backend beside the built-in model;
+// logger receives their operator-facing warnings.
+func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Provider, prop propagation.TextMapPropagator, logger *slog.Logger) (map[string]provider.Provider, error) {
 	out := map[string]provider.Provider{"builtin": builtinModel}
 	for _, b := range cfg.Backends {
-		p, err := backend(ctx, b, prop)
+		p, err := backend(ctx, b, prop, logger)
 		if err != nil {
 			return nil, fmt.Errorf("backend %s: %w", b.Name, err)
 		}
@@ -48,11 +52,13 @@ func backends(ctx context.Context, cfg *config.Config, builtinModel provider.Pro
 	return out, nil
 }
 
-func backend(ctx context.Context, b config.Backend, prop propagation.TextMapPropagator) (provider.Provider, error) {
-	timeout := b.Timeout
-	if timeout == 0 {
-		timeout = 5 * time.Minute
-	}
+// defaultTimeout bounds a non-streaming backend call when the config sets
+// no timeout. Stream timeouts default in the providers
+// (upstream.DefaultFirstTokenTimeout, upstream.DefaultIdleTimeout).
+const defaultTimeout = 5 * time.Minute
+
+func backend(ctx context.Context, b config.Backend, prop propagation.TextMapPropagator, logger *slog.Logger) (provider.Provider, error) {
+	timeout := cmp.Or(b.Timeout, defaultTimeout)
 	switch b.Kind {
 	case config.KindOpenAI:
 		urls := b.Replicas
@@ -65,7 +71,8 @@ func backend(ctx context.Context, b config.Backend, prop propagation.TextMapProp
 			var err error
 			p, err = openai.New(openai.Options{
 				BaseURL: u, APIKey: string(b.APIKey), Name: b.Name, Timeout: timeout,
-				HTTPClient: httpClient(b.MaxConnections, prop),
+				FirstTokenTimeout: b.FirstTokenTimeout, IdleTimeout: b.IdleTimeout,
+				HTTPClient: httpClient(b.MaxConnections, prop), Logger: logger,
 			})
 			if err != nil {
 				return nil, err
@@ -79,14 +86,16 @@ func backend(ctx context.Context, b config.Backend, prop propagation.TextMapProp
 	case config.KindAnthropic:
 		return anthropic.New(anthropic.Options{
 			BaseURL: b.BaseURL, APIKey: string(b.APIKey), Name: b.Name, Timeout: timeout,
-			HTTPClient: httpClient(b.MaxConnections, prop),
+			FirstTokenTimeout: b.FirstTokenTimeout, IdleTimeout: b.IdleTimeout,
+			HTTPClient: httpClient(b.MaxConnections, prop), Logger: logger,
 		})
 	case config.KindBedrock:
 		// Credentials come from the standard AWS chain (environment,
 		// shared files and Profile, SSO, instance roles).
 		return bedrock.New(ctx, bedrock.Options{
 			Region: b.Region, Endpoint: b.BaseURL, Profile: b.Profile, Name: b.Name,
-			Timeout: timeout, HTTPClient: httpClient(b.MaxConnections, prop),
+			Timeout: timeout, FirstTokenTimeout: b.FirstTokenTimeout, IdleTimeout: b.IdleTimeout,
+			HTTPClient: httpClient(b.MaxConnections, prop), Logger: logger,
 		})
 	}
 	return nil, fmt.Errorf("kind %q is not available in this build", b.Kind)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -39,6 +40,7 @@ type serveFlags struct {
 	tlsKey     string
 	tlsDevCert string
 	noAuth     bool
+	regions    string
 	ttft       time.Duration
 	tps        float64
 	logFormat  string
@@ -47,6 +49,8 @@ type serveFlags struct {
 	script     string
 	record     string
 	replay     string
+	grace      time.Duration
+	writeLimit time.Duration
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -59,6 +63,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key `file` for -tls-cert")
 	fs.StringVar(&f.tlsDevCert, "tls-dev-cert", "", "serve HTTPS with a generated self-signed certificate, written to `file` for clients to trust")
 	fs.BoolVar(&f.noAuth, "insecure-no-auth", false, "accept every request without checking signatures or keys (logs a warning)")
+	fs.StringVar(&f.regions, "regions", "", "comma-separated `regions` a SigV4 credential scope may name (default us-east-1, or the config's auth.regions; \"*\": any)")
 	fs.DurationVar(&f.ttft, "builtin-ttft", 300*time.Millisecond, "built-in model: time to first token")
 	fs.Float64Var(&f.tps, "builtin-tps", 60, "built-in model: output tokens per second (0: no pacing)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
@@ -67,6 +72,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.record, "record", "", "record every exchange with the backends into `dir`")
 	fs.StringVar(&f.replay, "replay", "", "answer only from the exchanges recorded in `dir`")
 	fs.StringVar(&f.metrics, "metrics-addr", "", "serve Prometheus metrics on `host:port`/metrics (a separate listener; off when empty)")
+	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, let open requests finish this long, then end streams with ServiceUnavailableException (0: at once)")
+	fs.DurationVar(&f.writeLimit, "stream-write-timeout", time.Minute, "end a stream whose client has not taken an event-stream frame within this time")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,6 +102,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !set["tls-cert"] && !set["tls-key"] {
 		f.tlsCert, f.tlsKey = cfg.TLS.Cert, cfg.TLS.Key
+	}
+	if !set["shutdown-grace"] && cfg.ShutdownGrace != nil {
+		f.grace = *cfg.ShutdownGrace
+	}
+	if !set["stream-write-timeout"] && cfg.StreamWriteTimeout != 0 {
+		f.writeLimit = cfg.StreamWriteTimeout
+	}
+	if f.grace < 0 || f.writeLimit <= 0 {
+		return errors.New("serve: -shutdown-grace must not be negative and -stream-write-timeout must be positive")
 	}
 	if !set["builtin-ttft"] && cfg.Builtin.TimeToFirstToken != nil {
 		f.ttft = *cfg.Builtin.TimeToFirstToken
@@ -135,7 +151,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// through this process-wide hook; the library never sets it.
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("telemetry", "error", err.Error()) }))
 	}
-	bs, err := backends(ctx, cfg, builtin.New(bopts), tel.Propagator)
+	bs, err := backends(ctx, cfg, builtin.New(bopts), tel.Propagator, logger)
 	if err != nil {
 		return err
 	}
@@ -187,6 +203,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("build validator: %w", err)
 	}
+	if set["regions"] {
+		cfg.Auth.Regions = strings.Split(f.regions, ",")
+	}
 	authn, authNote, err := authenticator(cfg, f.noAuth)
 	if err != nil {
 		return err
@@ -197,8 +216,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, err := server.New(server.Options{
 		Router: rt, Validator: validator, Auth: authn, Logger: logger,
 		Health: probes, Invocations: invocations,
-		Tracing:    server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
-		Guardrails: guards,
+		Tracing:              server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
+		StreamWriteTimeout:   f.writeLimit,
+		MaxBodyBytes:         cfg.Server.MaxBodyBytes,
+		MaxInflightBodyBytes: inflightBudget(cfg.Server),
+		BodyBudgetWait:       cfg.Server.BodyBudgetWait,
+		Guardrails:           guards,
 	})
 	if err != nil {
 		return err
@@ -234,11 +257,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
 		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
 	}
-	err = server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, 30*time.Second)
-	if errors.Is(err, context.Canceled) {
-		return nil
+	stopLog := context.AfterFunc(ctx, func() {
+		logger.Info("shutting down: no new connections; open requests may finish", "grace", f.grace)
+	})
+	defer stopLog()
+	if err := server.Serve(ctx, server.HTTPServer(srv, tlsConfig), server.Listener(ln), f.grace); err != nil {
+		return err
 	}
-	return err
+	logger.Info("stopped")
+	return nil
 }
 
 func telemetryOptions(t config.Telemetry) telemetry.Options {
@@ -258,20 +285,40 @@ func shutdownTelemetry(tel *telemetry.Telemetry, logger *slog.Logger) {
 	}
 }
 
+// inflightBudget is the configured budget of body bytes in flight, else a
+// quarter of GOMEMLIMIT when one is set (bodies cost about two to three
+// times their size while decoded, so a quarter leaves room for the rest of
+// the process), else the server's default.
+func inflightBudget(c config.Server) int64 {
+	if c.MaxInflightBodyBytes > 0 {
+		return c.MaxInflightBodyBytes
+	}
+	if lim := debug.SetMemoryLimit(-1); lim != math.MaxInt64 {
+		return max(lim/4, cmp.Or(c.MaxBodyBytes, 100<<20))
+	}
+	return 0
+}
+
 // authenticator builds the request verifier: the config's principals, or
 // the development key test/test when the config has none.
 func authenticator(cfg *config.Config, noAuth bool) (server.Authenticator, string, error) {
 	if noAuth {
 		return auth.Open{}, "Authentication is OFF: any credentials (or none) are accepted.", nil
 	}
-	if len(cfg.Auth.Principals) == 0 {
-		v, err := auth.New(auth.DevOptions())
-		if err != nil {
-			return nil, "", err
-		}
-		return v, "Call it with the development key (signatures are verified):\n  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1", nil
+	region := auth.DefaultRegion
+	if rs := cfg.Auth.Regions; len(rs) > 0 && rs[0] != "*" {
+		region = rs[0]
 	}
-	opts := auth.Options{MaxSkew: cfg.Auth.MaxSkew}
+	if len(cfg.Auth.Principals) == 0 {
+		dev := auth.DevOptions()
+		dev.Regions, dev.UnsignedPayloadOverHTTP = cfg.Auth.Regions, cfg.Auth.UnsignedPayloadOverHTTP
+		v, err := auth.New(dev)
+		if err != nil {
+			return nil, "", fmt.Errorf("auth config: %w", err)
+		}
+		return v, "Call it with the development key (signatures are verified):\n  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=" + region, nil
+	}
+	opts := auth.Options{MaxSkew: cfg.Auth.MaxSkew, Regions: cfg.Auth.Regions, UnsignedPayloadOverHTTP: cfg.Auth.UnsignedPayloadOverHTTP}
 	var names []string
 	for _, p := range cfg.Auth.Principals {
 		opts.Principals = append(opts.Principals, auth.Principal{Name: p.Name, Models: p.Models})
@@ -287,7 +334,7 @@ func authenticator(cfg *config.Config, noAuth bool) (server.Authenticator, strin
 	if err != nil {
 		return nil, "", fmt.Errorf("auth config: %w", err)
 	}
-	return v, "Principals: " + strings.Join(names, ", ") + " (SigV4 access keys and Bedrock API keys from the config).", nil
+	return v, "Principals: " + strings.Join(names, ", ") + " (SigV4 access keys in region " + region + " and Bedrock API keys from the config).", nil
 }
 
 func tlsSetup(f serveFlags) (*tls.Config, string, error) {

@@ -340,3 +340,29 @@ rules:
 		t.Error("-record with -replay accepted")
 	}
 }
+
+// Credential scopes must name a region the server accepts: us-east-1 by
+// default (what the banner says), others with -regions or auth.regions.
+func TestServeRegions(t *testing.T) {
+	const model = "anthropic.claude-3-haiku-20240307-v1:0"
+	def := startServe(t)
+	err := hello(t, sdktest.Client(t, def, sdktest.Options{Region: "eu-west-1"}), model)
+	if errorCode(err) != "InvalidSignatureException" || !strings.Contains(err.Error(), "Credential should be scoped to a valid region, not 'eu-west-1'.") || !strings.Contains(err.Error(), "AWS_REGION=us-east-1") {
+		t.Errorf("eu-west-1 against the default: %v", err)
+	}
+	eu := startServe(t, "-regions", "eu-west-1,eu-central-1")
+	if err := hello(t, sdktest.Client(t, eu, sdktest.Options{Region: "eu-central-1"}), model); err != nil {
+		t.Errorf("eu-central-1 with -regions: %v", err)
+	}
+	if err := hello(t, sdktest.Client(t, eu, sdktest.Options{}), model); errorCode(err) != "InvalidSignatureException" {
+		t.Errorf("us-east-1 with -regions eu-west-1,eu-central-1: %v", err)
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "converse.yaml")
+	if err := os.WriteFile(cfg, []byte("auth:\n  regions: [\"*\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := hello(t, sdktest.Client(t, startServe(t, "-config", cfg), sdktest.Options{Region: "ap-south-1"}), model); err != nil {
+		t.Errorf(`ap-south-1 with auth.regions ["*"]: %v`, err)
+	}
+}

@@ -12,13 +12,18 @@ import (
 	"testing"
 
 	"github.com/conversekit/converse/chat"
+	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/servertest"
 )
 
-// startConverse runs a converse server on the built-in model.
+// startConverse runs a converse server on the built-in model that accepts
+// the development key signed for eu-central-1 only, so a sample that
+// ignored CONVERSE_REGION would be refused.
 func startConverse(t *testing.T) string {
 	t.Helper()
-	return servertest.Start(t, servertest.Options{})
+	ao := auth.DevOptions()
+	ao.Regions = []string{"eu-central-1"}
+	return servertest.Start(t, servertest.Options{Auth: &ao})
 }
 
 func sample(t *testing.T) *httptest.Server {

@@ -32,6 +32,11 @@ import (
 // the same window in its "Signature expired: … (… - 5 min.)" message.
 const DefaultMaxSkew = 5 * time.Minute
 
+// DefaultRegion is the region credential scopes must name unless
+// Options.Regions says otherwise: the region `converse serve` tells users to
+// set, and the SDKs' usual default.
+const DefaultRegion = "us-east-1"
+
 // DefaultService is the SigV4 signing name of Bedrock Runtime: bedrock, not
 // bedrock-runtime.
 const DefaultService = "bedrock"
@@ -163,6 +168,16 @@ type Options struct {
 	// Service is the signing name required in the credential scope
 	// (DefaultService when empty).
 	Service string
+	// Regions are the regions a credential scope may name, as a real
+	// regional endpoint accepts only its own ([DefaultRegion] when empty;
+	// "*" accepts any).
+	Regions []string
+	// UnsignedPayloadOverHTTP accepts X-Amz-Content-Sha256: UNSIGNED-PAYLOAD
+	// (and presigned URLs signed that way) on requests that did not arrive
+	// over TLS. Leave it off unless a proxy in front terminates TLS: over
+	// cleartext, an unsigned payload lets anyone who sees one signed request
+	// send another body under its signature.
+	UnsignedPayloadOverHTTP bool
 }
 
 // DevOptions is the development default: one principal "dev" allowed every
@@ -185,6 +200,10 @@ type Verifier struct {
 	maxSkew    time.Duration
 	now        func() time.Time
 	service    string
+	regions    []string
+	anyRegion  bool
+	// unsignedOverHTTP: see Options.UnsignedPayloadOverHTTP.
+	unsignedOverHTTP bool
 }
 
 type accessKey struct {
@@ -206,6 +225,8 @@ func New(opts Options) (*Verifier, error) {
 		maxSkew:    opts.MaxSkew,
 		now:        opts.Now,
 		service:    opts.Service,
+
+		unsignedOverHTTP: opts.UnsignedPayloadOverHTTP,
 	}
 	if v.maxSkew < 0 {
 		return nil, fmt.Errorf("auth: max skew %v is negative", v.maxSkew)
@@ -220,6 +241,19 @@ func New(opts Options) (*Verifier, error) {
 		v.service = DefaultService
 	}
 	var errs []error
+	for i, r := range opts.Regions {
+		switch {
+		case r == "*":
+			v.anyRegion = true
+		case !validRegion(r):
+			errs = append(errs, fmt.Errorf("auth: regions[%d]: %q is not a region name (lower-case letters, digits and '-', e.g. us-east-1) or \"*\"", i, r))
+		default:
+			v.regions = append(v.regions, r)
+		}
+	}
+	if len(opts.Regions) == 0 {
+		v.regions = []string{DefaultRegion}
+	}
 	for i, p := range opts.Principals {
 		switch {
 		case p.Name == "":

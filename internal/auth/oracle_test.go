@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -34,6 +35,7 @@ func testVerifier(t testing.TB, now time.Time) *Verifier {
 		AccessKeys: []AccessKey{{ID: testAKID, Secret: testSecret, Principal: "team"}},
 		APIKeys:    []APIKey{{Key: "bedrock-api-key-abc123", Principal: "team"}},
 		Now:        func() time.Time { return now },
+		Regions:    regions,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -164,11 +166,15 @@ func buildOracleCase(t *testing.T, r *rand.Rand) oracleCase {
 	return c
 }
 
-// serve parses wire bytes as net/http's server does and verifies them.
-func serve(v *Verifier, wireBytes []byte) (*Identity, error) {
+// serve parses wire bytes as net/http's server does and verifies them, as
+// if they arrived over TLS when overTLS is set.
+func serve(v *Verifier, wireBytes []byte, overTLS bool) (*Identity, error) {
 	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(wireBytes)))
 	if err != nil {
 		return nil, fmt.Errorf("unparseable: %w", err)
+	}
+	if overTLS {
+		req.TLS = &tls.ConnectionState{}
 	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
@@ -253,7 +259,8 @@ func TestOracleSDKSignedRequestsVerify(t *testing.T) {
 		c := buildOracleCase(t, r)
 		skew := time.Duration(r.IntN(int(8*time.Minute))) - 4*time.Minute
 		v := testVerifier(t, signTime.Add(skew))
-		id, err := serve(v, c.wire)
+		// An unsigned payload is accepted over TLS only (TestUnsignedPayload).
+		id, err := serve(v, c.wire, c.unsigned)
 		if err != nil {
 			t.Fatalf("case %d: signed request rejected: %v\n%s", i, err, c.wire)
 		}
@@ -276,7 +283,7 @@ func TestOracleSDKSignedRequestsVerify(t *testing.T) {
 			}
 			for _, p := range positions {
 				mutated := flip(r, c.wire, p)
-				if id, err := serve(v, mutated); err == nil {
+				if id, err := serve(v, mutated, c.unsigned); err == nil {
 					t.Fatalf("case %d: FALSE ACCEPT after flipping byte %d (%s) to %q: identity %+v\n%s",
 						i, p, reg.kind, mutated[p], id, mutated)
 				}

@@ -60,6 +60,13 @@ const (
 	msgNeedDate          = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
 	msgNeedQueryParams   = "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', and 'X-Amz-Expires'. Re-examine the query-string parameters."
 	msgHostNotSigned     = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+	// 403 InvalidSignatureException from AWS JSON front ends for a scope in
+	// another region (aws/aws-sdk-js#4545, fsouza/s3-upload-proxy#241):
+	// "Credential should be scoped to a valid region, not 'eu-west-1'. ".
+	msgWrongRegion = "Credential should be scoped to a valid region, not '%s'. "
+	// Ours: no AWS SDK sends UNSIGNED-PAYLOAD to Bedrock (Go, botocore and
+	// the AI SDK sign the body's hash; the JS SDK declares it).
+	msgUnsignedOverHTTP = "X-Amz-Content-Sha256: UNSIGNED-PAYLOAD is accepted only over HTTPS, where TLS protects the body the signature does not cover. Over plain HTTP sign the body's SHA-256 instead (every AWS SDK does for Bedrock), or, if a proxy in front of converse terminates TLS, set auth.unsigned_payload_over_http: true."
 )
 
 const (
@@ -94,8 +101,24 @@ func (v *Verifier) Authenticate(r *http.Request, body []byte) (*Principal, error
 	return id.Principal, nil
 }
 
-// Verify is Authenticate returning the whole Identity.
+// Verify is Authenticate returning the whole Identity: Identify, then the
+// body check.
 func (v *Verifier) Verify(r *http.Request, body []byte) (*Identity, error) {
+	p, err := v.Identify(r)
+	if err != nil {
+		return nil, err
+	}
+	return p.Verify(body)
+}
+
+// Identify checks everything r's headers and query carry, before its body
+// is read: the credential's form and scope, the clock, that the access key
+// or API key exists, and, when the signature does not depend on the body
+// (a declared X-Amz-Content-Sha256, UNSIGNED-PAYLOAD, an API key), the
+// signature itself. An anonymous or unknown caller is refused here, so a
+// server need not read a body nobody vouches for. Pending.Verify finishes
+// the check once the body is read.
+func (v *Verifier) Identify(r *http.Request) (*Pending, error) {
 	authz := r.Header.Values("Authorization")
 	query, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -115,7 +138,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Identity, error) {
 	case len(authz) == 1 && inQuery:
 		return nil, incomplete("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.")
 	case inQuery:
-		return v.verifyQuery(r, body, query)
+		return v.verifyQuery(r, query)
 	case len(authz) == 0:
 		return nil, accessDenied(msgMissingAuth)
 	}
@@ -126,7 +149,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Identity, error) {
 	scheme, rest, _ := strings.Cut(strings.TrimLeft(a, " \t"), " ")
 	switch {
 	case scheme == algorithm:
-		return v.verifyHeader(r, body, query, rest)
+		return v.verifyHeader(r, query, rest)
 	case strings.EqualFold(scheme, "Bearer"):
 		return v.verifyBearer(rest)
 	case scheme == "AWS4-ECDSA-P256-SHA256":
@@ -138,9 +161,63 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Identity, error) {
 		msgNeedCredential, msgNeedSignature, msgNeedSignedHeaders, msgNeedDate, algorithm)
 }
 
+// Pending is a request whose credentials were checked as far as its
+// headers and query allow; Verify completes the check against the body.
+// A Pending belongs to one request and is not safe for concurrent use.
+type Pending struct {
+	id Identity
+	// proven: the signature (or key) is verified and does not cover the
+	// body, or covers it only through declaredHash.
+	proven       bool
+	declaredHash string // lower-case hex the body must hash to, when proven
+	// For a signature over the body's hash, checked in Verify.
+	s          sigv4
+	signingKey []byte
+	prefix     string // canonical request up to its payload line
+	shown      string // prefix with session tokens redacted, for the error
+}
+
+// Principal is who the request claims to come from. Until Verify succeeds
+// the claim may be unproven (a SigV4 signature over the body); use it for
+// nothing but deciding whether to read the body.
+func (p *Pending) Principal() *Principal { return p.id.Principal }
+
+// Verify checks the signature against body, if it covers it, and returns
+// the proven identity.
+func (p *Pending) Verify(body []byte) (*Identity, error) {
+	if p.proven {
+		if p.declaredHash != "" && hashHex(body) != p.declaredHash {
+			return nil, invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.")
+		}
+		id := p.id
+		return &id, nil
+	}
+	payload := hashHex(body)
+	if p.signatureMatches(payload) {
+		p.proven = true
+		id := p.id
+		return &id, nil
+	}
+	// Show what we signed, as AWS does, but with any session token hidden.
+	// Neither the secret nor the expected signature appears.
+	return nil, invalidSignature("%s\n\nThe Canonical String for this request should have been\n'%s'\n\nThe String-to-Sign should have been\n'%s'\n",
+		msgMismatch, truncate(p.shown+payload, 4<<10), stringToSign(&p.s, p.prefix+payload))
+}
+
+func (p *Pending) signatureMatches(payload string) bool {
+	mac := hmac.New(sha256.New, p.signingKey)
+	mac.Write([]byte(stringToSign(&p.s, p.prefix+payload)))
+	return hmac.Equal(mac.Sum(nil), p.s.signature[:])
+}
+
+func hashHex(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
 // verifyBearer looks token up among the API keys in time that does not
 // depend on which key (if any) matches.
-func (v *Verifier) verifyBearer(token string) (*Identity, error) {
+func (v *Verifier) verifyBearer(token string) (*Pending, error) {
 	token = strings.TrimSpace(token)
 	if token == "" || len(token) > maxAPIKeyLen {
 		return nil, accessDenied(msgBadAPIKey)
@@ -154,7 +231,7 @@ func (v *Verifier) verifyBearer(token string) (*Identity, error) {
 	if found == 0 {
 		return nil, accessDenied(msgBadAPIKey)
 	}
-	return &Identity{Principal: v.apiKeys[found-1].principal, Method: MethodBearer}, nil
+	return &Pending{id: Identity{Principal: v.apiKeys[found-1].principal, Method: MethodBearer}, proven: true}, nil
 }
 
 // sigv4 is what a request claims, from the header or the query.
@@ -228,6 +305,10 @@ func (v *Verifier) parseSigV4(s *sigv4, credential, signedHeaders, signature, am
 	}
 	if !validRegion(s.region) {
 		return incomplete("Credential should be scoped to a valid region.")
+	}
+	if !v.anyRegion && !contains(v.regions, s.region) {
+		return invalidSignature(msgWrongRegion+"This server accepts credentials scoped to %s: set the client's region to %s (e.g. AWS_REGION=%s).",
+			s.region, strings.Join(v.regions, ", "), v.regions[0], v.regions[0])
 	}
 	if s.service != v.service {
 		return incomplete("Credential should be scoped to correct service: '%s'.", v.service)
@@ -362,7 +443,7 @@ func (v *Verifier) checkTime(s *sigv4) error {
 	return nil
 }
 
-func (v *Verifier) verifyHeader(r *http.Request, body []byte, query queryPairs, rest string) (*Identity, error) {
+func (v *Verifier) verifyHeader(r *http.Request, query queryPairs, rest string) (*Pending, error) {
 	credential, signedHeaders, signature, err := parseAuthorizationParams(rest)
 	if err != nil {
 		return nil, err
@@ -379,10 +460,10 @@ func (v *Verifier) verifyHeader(r *http.Request, body []byte, query queryPairs, 
 	if token && !contains(s.signedHeaders, tokenHeader) {
 		return nil, incomplete("'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization when it is sent.")
 	}
-	return v.finish(r, body, query, &s, token)
+	return v.identify(r, query, &s, token)
 }
 
-func (v *Verifier) verifyQuery(r *http.Request, body []byte, query queryPairs) (*Identity, error) {
+func (v *Verifier) verifyQuery(r *http.Request, query queryPairs) (*Pending, error) {
 	var vals [6]string
 	for i, k := range [...]string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"} {
 		val, n := query.get(k)
@@ -413,12 +494,14 @@ func (v *Verifier) verifyQuery(r *http.Request, body []byte, query queryPairs) (
 	if len(r.Header.Values("X-Amz-Security-Token")) > 0 && !contains(s.signedHeaders, tokenHeader) {
 		return nil, incomplete("'X-Amz-Security-Token' must be a signed header when it is sent as a header.")
 	}
-	return v.finish(r, body, query, &s, tokens > 0)
+	return v.identify(r, query, &s, tokens > 0)
 }
 
-// finish checks time and key, then rebuilds the canonical request and
-// compares signatures.
-func (v *Verifier) finish(r *http.Request, body []byte, query queryPairs, s *sigv4, token bool) (*Identity, error) {
+// identify checks time and key and rebuilds the canonical request up to
+// its payload line. Where the payload line does not depend on the body (a
+// declared hash, UNSIGNED-PAYLOAD) the signature is compared now; otherwise
+// Pending.Verify compares it once the body is read.
+func (v *Verifier) identify(r *http.Request, query queryPairs, s *sigv4, token bool) (*Pending, error) {
 	if err := query.checkCanonical(); err != nil {
 		return nil, err
 	}
@@ -430,58 +513,63 @@ func (v *Verifier) finish(r *http.Request, body []byte, query queryPairs, s *sig
 		return nil, wire.Errorf(wire.UnrecognizedClientException,
 			"%s (The access key ID %q is not configured on this server.)", msgUnrecognized, s.accessKeyID)
 	}
-
-	bodyHash := func() string {
-		sum := sha256.Sum256(body)
-		return hex.EncodeToString(sum[:])
+	c := canonicalInput{r: r, query: query, s: s}
+	prefix, err := c.build(false)
+	if err != nil {
+		return nil, err
 	}
-	var payloads []string
+	shown, _ := c.build(true)
+	m := MethodSigV4
+	if s.presigned {
+		m = MethodSigV4Query
+	}
+	p := &Pending{
+		id:         Identity{Principal: key.principal, Method: m, AccessKeyID: s.accessKeyID, Region: s.region, SessionToken: token},
+		s:          *s,
+		signingKey: deriveKey(key.secret, s.scopeDate, s.region, s.service),
+		prefix:     prefix,
+		shown:      shown,
+	}
+	// Over cleartext an unsigned payload lets whoever sees one request
+	// send any other body under its signature, so it is accepted only over
+	// TLS (as botocore and the JS SDK send it, for S3, only over HTTPS) or
+	// when the operator says a proxy terminates TLS.
+	unsignedOK := r.TLS != nil || v.unsignedOverHTTP
 	switch hs := r.Header.Values("X-Amz-Content-Sha256"); {
 	case len(hs) > 1:
 		return nil, incomplete("The request has %d X-Amz-Content-Sha256 headers; at most one is allowed.", len(hs))
 	case len(hs) == 1 && hs[0] == unsignedPayload:
-		payloads = []string{unsignedPayload}
+		if !unsignedOK {
+			return nil, incomplete("%s", msgUnsignedOverHTTP)
+		}
+		return p.proveNow(unsignedPayload, "")
 	case len(hs) == 1:
 		if len(hs[0]) != 2*sha256.Size || !isHex(hs[0]) {
 			return nil, incomplete("X-Amz-Content-Sha256 must be the hex SHA-256 of the body or %s; streaming payloads are not supported.", unsignedPayload)
 		}
-		if !strings.EqualFold(hs[0], bodyHash()) {
-			return nil, invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.")
-		}
-		payloads = []string{hs[0]}
-	case s.presigned:
+		// The signature covers the declared hash, not the body: check it
+		// now and the body against the hash later.
+		return p.proveNow(hs[0], strings.ToLower(hs[0]))
+	case s.presigned && p.signatureMatches(unsignedPayload):
 		// A presigned URL carries no payload hash: the signer used either
-		// the body's or UNSIGNED-PAYLOAD.
-		payloads = []string{bodyHash(), unsignedPayload}
-	default:
-		payloads = []string{bodyHash()}
+		// UNSIGNED-PAYLOAD (this case) or the body's hash (Verify).
+		if !unsignedOK {
+			return nil, incomplete("This presigned URL was signed with %s. %s", unsignedPayload, msgUnsignedOverHTTP)
+		}
+		p.proven = true
 	}
+	return p, nil
+}
 
-	c := canonicalInput{r: r, query: query, s: s}
-	signingKey := deriveKey(key.secret, s.scopeDate, s.region, s.service)
-	var canonical, sts string
-	for _, p := range payloads {
-		var err error
-		canonical, err = c.build(p, false)
-		if err != nil {
-			return nil, err
-		}
-		sts = stringToSign(s, canonical)
-		mac := hmac.New(sha256.New, signingKey)
-		mac.Write([]byte(sts))
-		if hmac.Equal(mac.Sum(nil), s.signature[:]) {
-			m := MethodSigV4
-			if s.presigned {
-				m = MethodSigV4Query
-			}
-			return &Identity{Principal: key.principal, Method: m, AccessKeyID: s.accessKeyID, Region: s.region, SessionToken: token}, nil
-		}
+// proveNow compares the signature over a payload line that does not depend
+// on the body; declared, when set, is the hash the body must have.
+func (p *Pending) proveNow(payload, declared string) (*Pending, error) {
+	if !p.signatureMatches(payload) {
+		return nil, invalidSignature("%s\n\nThe Canonical String for this request should have been\n'%s'\n\nThe String-to-Sign should have been\n'%s'\n",
+			msgMismatch, truncate(p.shown+payload, 4<<10), stringToSign(&p.s, p.prefix+payload))
 	}
-	// Show what we signed, as AWS does, but with any session token hidden.
-	// Neither the secret nor the expected signature appears.
-	shown, _ := c.build(payloads[0], true)
-	return nil, invalidSignature("%s\n\nThe Canonical String for this request should have been\n'%s'\n\nThe String-to-Sign should have been\n'%s'\n",
-		msgMismatch, truncate(shown, 4<<10), stringToSign(s, canonical))
+	p.proven, p.declaredHash = true, declared
+	return p, nil
 }
 
 func stringToSign(s *sigv4, canonical string) string {
@@ -508,9 +596,10 @@ type canonicalInput struct {
 	s     *sigv4
 }
 
-// build returns the canonical request. With redact, session token values
-// are replaced so the result can be shown to the caller.
-func (c canonicalInput) build(payload string, redact bool) (string, error) {
+// build returns the canonical request up to (not including) its last line,
+// the payload hash. With redact, session token values are replaced so the
+// result can be shown to the caller.
+func (c canonicalInput) build(redact bool) (string, error) {
 	var b strings.Builder
 	b.Grow(512)
 	b.WriteString(c.r.Method)
@@ -548,7 +637,6 @@ func (c canonicalInput) build(payload string, redact bool) (string, error) {
 	b.WriteByte('\n')
 	b.WriteString(c.s.signedList)
 	b.WriteByte('\n')
-	b.WriteString(payload)
 	return b.String(), nil
 }
 

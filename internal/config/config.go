@@ -25,7 +25,16 @@ type Config struct {
 	// Listen is the address to serve on (the -addr flag wins).
 	Listen string `yaml:"listen"`
 	TLS    TLS    `yaml:"tls"`
-	Auth   Auth   `yaml:"auth"`
+	// ShutdownGrace is how long open requests may finish after SIGTERM
+	// before streams are ended with ServiceUnavailableException (default
+	// 30s; 0 ends them at once; the -shutdown-grace flag wins).
+	ShutdownGrace *time.Duration `yaml:"shutdown_grace"`
+	// StreamWriteTimeout bounds writing one event-stream frame to a client
+	// (default 1m; the -stream-write-timeout flag wins).
+	StreamWriteTimeout time.Duration `yaml:"stream_write_timeout"`
+	Auth               Auth          `yaml:"auth"`
+	// Server bounds what requests may cost before a backend sees them.
+	Server Server `yaml:"server"`
 	// Builtin paces the built-in model.
 	Builtin Builtin `yaml:"builtin"`
 	// Script is a file of scripted rules for the built-in model
@@ -166,8 +175,13 @@ type Backend struct {
 	// share a cached prefix go to the same replica.
 	Replicas []string `yaml:"replicas"`
 	APIKey   Secret   `yaml:"api_key"`
-	// Timeout bounds one upstream call (default 5m).
+	// Timeout bounds one non-streaming upstream call (default 5m).
 	Timeout time.Duration `yaml:"timeout"`
+	// FirstTokenTimeout bounds a stream's wait for its first content
+	// (default 1m); IdleTimeout the wait for each later piece of content
+	// (default 1m). Keep-alive chunks without content count for neither.
+	FirstTokenTimeout time.Duration `yaml:"first_token_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	// MaxConnections bounds open connections per replica (default 64).
 	MaxConnections int `yaml:"max_connections"`
 	// Region and Profile select AWS credentials for kind bedrock; BaseURL
@@ -202,8 +216,28 @@ type TLS struct {
 // Auth lists who may call the server.
 type Auth struct {
 	// MaxSkew is the SigV4 clock-skew window (default 5m).
-	MaxSkew    time.Duration `yaml:"max_skew"`
-	Principals []Principal   `yaml:"principals"`
+	MaxSkew time.Duration `yaml:"max_skew"`
+	// Regions a SigV4 credential scope may name (default [us-east-1]; "*"
+	// accepts any), as a regional AWS endpoint accepts only its own.
+	Regions []string `yaml:"regions"`
+	// UnsignedPayloadOverHTTP accepts X-Amz-Content-Sha256: UNSIGNED-PAYLOAD
+	// on requests that did not arrive over TLS (for a TLS-terminating proxy
+	// in front); off by default.
+	UnsignedPayloadOverHTTP bool        `yaml:"unsigned_payload_over_http"`
+	Principals              []Principal `yaml:"principals"`
+}
+
+// Server bounds request bodies.
+type Server struct {
+	// MaxBodyBytes is the largest request body (default 100 MiB); a larger
+	// one is refused with 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxInflightBodyBytes bounds the bytes of bodies held at once (default
+	// 1 GiB, or a quarter of GOMEMLIMIT when that is set).
+	MaxInflightBodyBytes int64 `yaml:"max_inflight_body_bytes"`
+	// BodyBudgetWait is how long a request waits for room in that budget
+	// before a ThrottlingException (default 10s).
+	BodyBudgetWait time.Duration `yaml:"body_budget_wait"`
 }
 
 // Principal is a named caller with its keys and the model IDs it may use.
@@ -290,6 +324,22 @@ func (c *Config) check() error {
 	if c.Auth.MaxSkew < 0 {
 		errs = append(errs, errors.New("auth.max_skew must not be negative"))
 	}
+	for i, r := range c.Auth.Regions {
+		if r == "" {
+			errs = append(errs, fmt.Errorf("auth.regions[%d] is empty (write a region such as us-east-1, or \"*\" for any)", i))
+		}
+	}
+	if sv := c.Server; sv.MaxBodyBytes < 0 || sv.MaxInflightBodyBytes < 0 || sv.BodyBudgetWait < 0 {
+		errs = append(errs, errors.New("server: max_body_bytes, max_inflight_body_bytes and body_budget_wait must not be negative"))
+	} else if body := cmp.Or(sv.MaxBodyBytes, 100<<20); sv.MaxInflightBodyBytes > 0 && sv.MaxInflightBodyBytes < body {
+		errs = append(errs, fmt.Errorf("server.max_inflight_body_bytes (%d) is below the body limit server.max_body_bytes (%d, default 100 MiB): the largest body could never be read", sv.MaxInflightBodyBytes, body))
+	}
+	if c.ShutdownGrace != nil && *c.ShutdownGrace < 0 {
+		errs = append(errs, errors.New("shutdown_grace must not be negative"))
+	}
+	if c.StreamWriteTimeout < 0 {
+		errs = append(errs, errors.New("stream_write_timeout must not be negative (leave it out for the default)"))
+	}
 	for i, p := range c.Auth.Principals {
 		if p.Name == "" {
 			errs = append(errs, fmt.Errorf("auth.principals[%d]: name is required", i))
@@ -349,8 +399,8 @@ func (c *Config) checkRouting() []error {
 		if b.BaseURL != "" && len(b.Replicas) > 0 {
 			errs = append(errs, fmt.Errorf("%s: give base_url or replicas, not both", where))
 		}
-		if b.Timeout < 0 || b.MaxConnections < 0 {
-			errs = append(errs, fmt.Errorf("%s: timeout and max_connections must not be negative", where))
+		if b.Timeout < 0 || b.FirstTokenTimeout < 0 || b.IdleTimeout < 0 || b.MaxConnections < 0 {
+			errs = append(errs, fmt.Errorf("%s: timeout, first_token_timeout, idle_timeout and max_connections must not be negative", where))
 		}
 	}
 	known := func(name string) bool { return names[name] }

@@ -16,6 +16,8 @@ func TestParse(t *testing.T) {
 	t.Setenv("TEAM_A_SECRET", "s3cret")
 	got, err := Parse([]byte(`
 listen: 0.0.0.0:9000
+shutdown_grace: 0s
+stream_write_timeout: 45s
 auth:
   max_skew: 2m
   principals:
@@ -33,7 +35,7 @@ builtin:
 	}
 	zero := 0.0
 	want := &Config{
-		Listen: "0.0.0.0:9000",
+		Listen: "0.0.0.0:9000", ShutdownGrace: new(time.Duration), StreamWriteTimeout: 45 * time.Second,
 		Auth: Auth{MaxSkew: 2 * time.Minute, Principals: []Principal{{
 			Name: "team-a", Models: []string{"anthropic.*"},
 			AccessKeys: []AccessKey{{ID: "AKIATEAMA", Secret: "s3cret"}},
@@ -64,6 +66,14 @@ func TestParseErrors(t *testing.T) {
 		{"auth: {principals: [{name: a, access_keys: [{id: x, secret: y}]}]}", "models is required"},
 		{"auth: {principals: [{name: a, models: ['*'], api_keys: ['${NOT_SET_ANYWHERE_42}']}]}", "NOT_SET_ANYWHERE_42 is not set"},
 		{"builtin: {tokens_per_second: -1}", "must not be negative"},
+		{"auth: {regions: ['']}", "auth.regions[0] is empty"},
+		{"server: {max_body_bytes: -1}", "must not be negative"},
+		{"server: {max_inflight_body_bytes: 1000}", "below the body limit server.max_body_bytes (104857600"},
+		{"server: {max_body_bytes: 2000, max_inflight_body_bytes: 1000}", "below the body limit server.max_body_bytes (2000"},
+		{"server: {max_body_bytez: 1}", "field max_body_bytez not found"},
+
+		{"shutdown_grace: -1s", "shutdown_grace must not be negative"},
+		{"stream_write_timeout: -1s", "stream_write_timeout must not be negative"},
 	} {
 		_, err := Parse([]byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -102,6 +112,8 @@ aliases: {fast: anthropic.claude-3-haiku-20240307-v1:0}
 		{"backends: [{name: builtin, kind: openai, base_url: u}]", "already taken"},
 		{"routes: [{match: a, backend: nowhere}]", `backend "nowhere" is not defined`},
 		{"routes: [{backend: builtin}]", "match is required"},
+		{"backends: [{name: x, kind: openai, base_url: u, first_token_timeout: -1s}]", "first_token_timeout, idle_timeout and max_connections must not be negative"},
+		{"backends: [{name: x, kind: openai, base_url: u, idle_timeout: -1s}]", "must not be negative"},
 		{"default: ghost", `backend "ghost" is not defined`},
 		{"routes: [{match: a, backend: builtin, fallbacks: [{backend: ghost}]}]", `fallbacks[0]: backend "ghost"`},
 		{"telemetry: {protocol: http/json}", `telemetry.protocol "http/json" is not one of grpc, http/protobuf`},
@@ -133,6 +145,9 @@ func TestDocumentedConfigParses(t *testing.T) {
 	c, err := Parse([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if b := c.Backends[0]; b.FirstTokenTimeout != 2*time.Minute || b.IdleTimeout != time.Minute {
+		t.Errorf("ollama's stream timeouts: first token %v, idle %v", b.FirstTokenTimeout, b.IdleTimeout)
 	}
 	if tel := c.Telemetry; tel.Enabled == nil || !*tel.Enabled || tel.Protocol == "" || tel.Endpoint == "" || tel.SampleRatio == nil || tel.ServiceName == "" {
 		t.Errorf("telemetry block not fully documented: %+v", tel)

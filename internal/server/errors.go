@@ -27,20 +27,47 @@ func exceptionOf(err error) *wire.Exception {
 	return wire.AsException(err)
 }
 
+// statusError is an exception the front end answers with another status
+// than its type's own, as the real front end answers an oversized body with
+// 413 before any operation sees it.
+type statusError struct {
+	ex     *wire.Exception
+	status int
+}
+
+func (e *statusError) Error() string { return e.ex.Error() }
+func (e *statusError) Unwrap() error { return e.ex }
+
+// statusOf is the HTTP status err is answered with.
+func statusOf(err error) int {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.status
+	}
+	return exceptionOf(err).HTTPStatus()
+}
+
 // writeError is the one place an error becomes an HTTP response: the status
 // of its exception, X-Amzn-ErrorType with the suffix the real service sends,
 // and a JSON body with __type and message, which every SDK understands.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ex := exceptionOf(err)
-	w.Header().Set("X-Amzn-ErrorType", ex.Type+":http://internal.amazon.com/coral/com.amazon.bedrock/")
+	w.Header().Set("X-Amzn-ErrorType", ex.Type+errorTypeSuffix)
 	setRetryAfter(w.Header(), ex.RetryAfter)
-	body := struct {
+	if werr := writeJSON(w, statusOf(err), exceptionBody(ex)); werr != nil {
+		s.opts.Logger.WarnContext(r.Context(), "write error response", "cause", werr.Error())
+	}
+}
+
+const errorTypeSuffix = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
+
+// exceptionBody is the JSON error body: __type beside the exception's
+// members.
+func exceptionBody(ex *wire.Exception) any {
+	return struct {
 		Type string `json:"__type"`
 		*wire.Exception
 	}{ex.Type, ex}
-	if err := writeJSON(w, ex.HTTPStatus(), body); err != nil {
-		s.opts.Logger.WarnContext(r.Context(), "write error response", "cause", err.Error())
-	}
 }
 
 // setRetryAfter tells a throttled client when to retry, rounded up: the

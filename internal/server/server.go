@@ -2,15 +2,44 @@
 // Converse, ConverseStream and CountTokens routes on the escaped path,
 // authentication, decoding and validation, JSON or event-stream responses,
 // and one function that turns any failure into Bedrock's error shape.
+//
+// # Long streams
+//
+// Every event-stream frame is written under a deadline
+// (Options.StreamWriteTimeout): a client that stops reading cannot hold the
+// handler, the provider's stream and its upstream connection; when the
+// deadline passes the provider's context is cancelled and the handler
+// returns. A stream may be silent for as long as the model is (thinking,
+// a slow backend): the deadline covers writing a frame, not waiting for one.
+//
+// There is no keep-alive frame on silent streams. Bedrock sends none, and no
+// frame exists that every client ignores: boto3, the JavaScript SDK and the
+// Java SDK skip an unknown :event-type, but aws-sdk-go-v2 hands it to the
+// application as types.UnknownUnionMember, so a keep-alive would be visible
+// to Go callers (the SDK's own examples print it). Liveness of the
+// connection rests on TCP keep-alive probes, which net.Listen enables on
+// every accepted connection; a proxy in front of converse needs an idle
+// timeout longer than the longest silence of its models.
+//
+// # Shutdown
+//
+// Serve stops accepting when its context ends, lets requests finish within
+// a grace period, then ends the rest: streams with a
+// ServiceUnavailableException frame, other calls with that error, so no
+// client takes a cut stream for a complete answer.
 package server
 
 import (
 	"context"
 	"errors"
-	"io"
+	"fmt"
 	"iter"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -40,9 +69,12 @@ type Validator interface {
 	CountTokens(req *wire.CountTokensRequest) error
 }
 
-// Authenticator says who signed a request (auth.Verifier).
+// Authenticator says who signed a request (auth.Verifier, auth.Open). The
+// server calls Identify before it reads the body, so a caller it cannot
+// identify costs no body; the Pending's Verify finishes the check against
+// the body.
 type Authenticator interface {
-	Authenticate(r *http.Request, body []byte) (*auth.Principal, error)
+	Identify(r *http.Request) (*auth.Pending, error)
 }
 
 // Options configure a Server. Router, Validator and Auth are required.
@@ -59,6 +91,22 @@ type Options struct {
 	// trickles its body cannot hold a connection forever; 0 means 5 minutes
 	// (100 MiB at about 350 KB/s).
 	BodyReadTimeout time.Duration
+	// MaxInflightBodyBytes bounds the bytes of request bodies held at once
+	// across the server (DefaultMaxInflightBodyBytes when 0). It must be at
+	// least MaxBodyBytes.
+	MaxInflightBodyBytes int64
+	// BodyBudgetWait is how long a request waits for room in that budget
+	// before it is refused with ThrottlingException (DefaultBodyBudgetWait
+	// when 0).
+	BodyBudgetWait time.Duration
+	// StreamWriteTimeout bounds writing one event-stream frame, so a client
+	// that stops reading cannot hold a stream and its upstream call forever;
+	// 0 means 1 minute. A write blocks only once the client's receive window
+	// and our socket buffer are full, i.e. after the client has read nothing
+	// for a while; a client that reads at all drains a frame (a few KB) in
+	// milliseconds even on a slow link, so a minute is failure, not load.
+	// Silence between frames is not limited.
+	StreamWriteTimeout time.Duration
 	// Health answers GET /healthz and /readyz before authentication; nil
 	// means always live and ready.
 	Health *health.Probes
@@ -73,9 +121,10 @@ type Options struct {
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
 type Server struct {
-	opts          Options
-	mux           *http.ServeMux
-	emptyModelOps map[string]http.Handler // operation suffix → handler
+	opts   Options
+	mux    *http.ServeMux
+	ops    map[string]http.Handler // operation suffix → handler
+	budget *bodyBudget
 }
 
 // New returns a Server.
@@ -87,6 +136,8 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("server: no validator")
 	case opts.Auth == nil:
 		return nil, errors.New("server: no authenticator")
+	case opts.StreamWriteTimeout < 0:
+		return nil, errors.New("server: negative stream write timeout")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -97,10 +148,28 @@ func New(opts Options) (*Server, error) {
 	if opts.BodyReadTimeout == 0 {
 		opts.BodyReadTimeout = 5 * time.Minute
 	}
+	if opts.MaxInflightBodyBytes == 0 {
+		opts.MaxInflightBodyBytes = max(DefaultMaxInflightBodyBytes, opts.MaxBodyBytes)
+	}
+	if opts.BodyBudgetWait == 0 {
+		opts.BodyBudgetWait = DefaultBodyBudgetWait
+	}
+	switch {
+	case opts.MaxBodyBytes < 0, opts.BodyReadTimeout < 0, opts.BodyBudgetWait < 0:
+		return nil, errors.New("server: body limits and timeouts must not be negative")
+	case opts.MaxInflightBodyBytes < opts.MaxBodyBytes:
+		return nil, fmt.Errorf("server: max in-flight body bytes %d is below the body limit %d, so the largest body could never be read", opts.MaxInflightBodyBytes, opts.MaxBodyBytes)
+	}
+	if opts.StreamWriteTimeout == 0 {
+		opts.StreamWriteTimeout = time.Minute
+	}
 	if opts.Health == nil {
 		opts.Health = health.New(health.Options{})
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux(), emptyModelOps: map[string]http.Handler{}}
+	s := &Server{
+		opts: opts, mux: http.NewServeMux(), ops: map[string]http.Handler{},
+		budget: newBodyBudget(opts.MaxInflightBodyBytes, opts.BodyBudgetWait),
+	}
 	// Probes are GETs outside /model/, so no Bedrock route can collide;
 	// they bypass operation(), hence authentication.
 	opts.Health.Register(s.mux)
@@ -116,11 +185,13 @@ func New(opts Options) (*Server, error) {
 	} {
 		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
-		s.emptyModelOps[op.suffix] = h
+		s.ops[op.suffix] = h
 	}
 	s.registerGuardrails()
 	for _, op := range []string{"invoke", "invoke-with-response-stream", "invoke-with-bidirectional-stream"} {
-		s.mux.Handle("POST /model/{modelId}/"+op, s.operation(op, s.notImplemented))
+		h := s.operation(op, s.notImplemented)
+		s.mux.Handle("POST /model/{modelId}/"+op, h)
+		s.ops[op] = h
 	}
 	s.mux.HandleFunc("/", s.unknownOperation)
 	return s, nil
@@ -129,17 +200,57 @@ func New(opts Options) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", newRequestID())
-	// ServeMux would redirect /model//converse to a cleaned path; Bedrock
-	// answers it as the operation with an empty modelId, which validation
-	// then rejects with its usual message.
-	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/model//"); ok && r.Method == http.MethodPost {
-		if h, ok := s.emptyModelOps[rest]; ok {
-			r.SetPathValue("modelId", "")
+	// ServeMux answers a path it would clean ("//", "/./", "/../", or an
+	// escaped "%2F.." that decodes to one) with a redirect and "*" with a
+	// bare 400, neither a Bedrock error. Such paths are routed here on their
+	// escaped segments, as sent: /model//converse is the operation with an
+	// empty modelId and /model/../converse the one with modelId "..", which
+	// validation then rejects with its usual message; anything else is an
+	// unknown operation.
+	if r.RequestURI == "*" || !isCleanPath(r.URL.Path) {
+		if h, modelID, ok := s.rawOperation(r); ok {
+			r.SetPathValue("modelId", modelID)
 			h.ServeHTTP(w, r)
 			return
 		}
+		s.unknownOperation(w, r)
+		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// rawOperation matches POST /model/{modelId}/{operation} on the escaped
+// path split at '/', without cleaning it.
+func (s *Server) rawOperation(r *http.Request) (h http.Handler, modelID string, ok bool) {
+	if r.Method != http.MethodPost {
+		return nil, "", false
+	}
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/model/")
+	if !ok {
+		return nil, "", false
+	}
+	escaped, op, ok := strings.Cut(rest, "/")
+	if !ok || strings.Contains(op, "/") || s.ops[op] == nil {
+		return nil, "", false
+	}
+	modelID, err := url.PathUnescape(escaped)
+	if err != nil {
+		return nil, "", false
+	}
+	return s.ops[op], modelID, true
+}
+
+// isCleanPath reports whether ServeMux would serve p as it is rather than
+// redirect to a cleaned form (net/http's cleanPath).
+func isCleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // request is what every operation handler receives.
@@ -186,40 +297,48 @@ func (s *Server) operation(name string, h handler) http.Handler {
 }
 
 func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handler) error {
-	// A deadline for reading the body only: a server-wide ReadTimeout would
-	// also end long streams, whose connection stays open for reading. It is
-	// lifted only after a complete read: net/http drains an unread body
-	// before answering, which must not wait on a stalled client.
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyReadTimeout)) // unsupported writers: no deadline
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
-	if err == nil {
-		_ = rc.SetReadDeadline(time.Time{})
-	}
+	// Who is calling is settled from the headers and query first: an
+	// unsigned request, an unknown key or a bad API key is refused before
+	// a byte of its body is read.
+	pending, err := s.opts.Auth.Identify(r)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return wire.Errorf(wire.ValidationException, "The request body is larger than %d bytes. Send large media through s3Location instead of inline bytes.", tooLarge.Limit)
-		}
-		return wire.Errorf(wire.SerializationException, "The request body could not be read completely.")
+		dropUnreadBody(w, r)
+		return err
 	}
-	principal, err := s.opts.Auth.Authenticate(r, body)
+	body, release, err := s.readBody(w, r)
+	defer release()
+	if err != nil {
+		dropUnreadBody(w, r)
+		return err
+	}
+	id, err := pending.Verify(body)
 	if err != nil {
 		return err
 	}
 	// Access is decided on the model that will be served, before any
 	// backend call or token count.
 	modelID := r.PathValue("modelId")
-	invocationlog.FromContext(r.Context()).Request(principal.Name, body)
+	invocationlog.FromContext(r.Context()).Request(id.Principal.Name, body)
 	if isGuardrailRequest(r) {
-		err = authorizeGuardrail(principal, r.PathValue("guardrailIdentifier"))
+		err = authorizeGuardrail(id.Principal, r.PathValue("guardrailIdentifier"))
 	} else {
-		err = principal.Authorize(modelID, s.opts.Router.ModelForms(modelID))
+		err = id.Principal.Authorize(modelID, s.opts.Router.ModelForms(modelID))
 	}
 	if err != nil {
 		return err
 	}
-	return h(w, r, &request{modelID: modelID, body: body, principal: principal, received: time.Now()})
+	return h(w, r, &request{modelID: modelID, body: body, principal: id.Principal, received: time.Now()})
+}
+
+// dropUnreadBody marks an HTTP/1.x response to a request whose body was not
+// (completely) read as the connection's last. Otherwise net/http, before it
+// answers, reads up to 256 KiB of that body to keep the connection, waiting
+// as long as the client cares to make it wait. (HTTP/2 resets the stream
+// instead; Connection: close there would end every other stream.)
+func dropUnreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 && r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 // validate applies the checks that need no model knowledge: the API model's
@@ -247,7 +366,7 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) 
 	}
 	out, err := s.opts.Router.Converse(r.Context(), s.call(req, &in))
 	if err != nil {
-		return err
+		return shutdownError(r.Context(), err)
 	}
 	invocationlog.FromContext(r.Context()).Response(out)
 	return writeJSON(w, http.StatusOK, out)
@@ -256,6 +375,12 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) 
 // converseStream answers with an event stream. A failure before the first
 // event is an ordinary HTTP error, as on Bedrock; after it, an exception
 // frame ends the stream.
+//
+// The provider's stream runs under a context of its own, cancelled when a
+// frame cannot be written in time (the client stopped reading), so the
+// upstream call ends with the stream. The server's shutdown cancels it too,
+// with errShuttingDown as cause: the stream then ends with a
+// ServiceUnavailableException frame rather than a silent cut.
 func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *request) error {
 	var in wire.ConverseRequest
 	if err := wire.Decode(req.body, &in); err != nil {
@@ -265,18 +390,23 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 	if err := s.validate(&in, true); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	inv := invocationlog.FromContext(ctx)
+	inv := invocationlog.FromContext(r.Context())
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	fw := s.frameWriter(w, r)
+	defer fw.finish()
 	var ew *eventstream.Writer
+	complete := false // the metadata event, Bedrock's last, was written
 	for ev, err := range s.opts.Router.ConverseStream(ctx, s.call(req, &in)) {
 		if err != nil {
+			err = shutdownError(ctx, err)
 			if ew == nil {
 				return err
 			}
 			ex := exceptionOf(err)
 			inv.Fail(outcomeOf(r, err))
 			s.logStreamError(r, err, ex)
-			if werr := ew.WriteException(ex); werr != nil {
+			if werr := fw.write(func() error { return ew.WriteException(ex) }); werr != nil {
 				s.logStreamError(r, werr, nil)
 			}
 			return nil
@@ -287,18 +417,118 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 			w.WriteHeader(http.StatusOK)
 			ew = eventstream.NewWriter(w, http.NewResponseController(w).Flush)
 		}
-		if err := ew.WriteEvent(ev); err != nil {
-			// The client is gone; leaving the loop stops the provider.
+		if err := fw.write(func() error { return ew.WriteEvent(ev) }); err != nil {
+			// The client is gone or stopped reading: cancelling ends the
+			// upstream call even if the provider is not pulled again.
+			cancel(err)
 			inv.Fail(invocationlog.Cancelled)
-			s.logStreamError(r, err, nil)
+			s.logWriteFailure(r, err, fw)
 			return nil
 		}
 		inv.Event(ev)
+		complete = ev.Metadata != nil
 	}
 	if ew == nil {
+		if err := shutdownError(ctx, nil); err != nil {
+			return err
+		}
 		return errors.New("provider ended the stream without any event")
 	}
+	// A provider may end quietly when its context is cancelled; a stream
+	// cut short by the shutdown still owes the client an exception frame.
+	if err := shutdownError(ctx, nil); err != nil && !complete {
+		ex := exceptionOf(err)
+		inv.Fail(outcomeOf(r, err))
+		s.logStreamError(r, err, ex)
+		if werr := fw.write(func() error { return ew.WriteException(ex) }); werr != nil {
+			s.logStreamError(r, werr, nil)
+		}
+	}
 	return nil
+}
+
+// errShuttingDown is the cause with which Serve cancels the requests still
+// running when the shutdown grace ends.
+var errShuttingDown = errors.New("server shutting down")
+
+// shutdownError returns the ServiceUnavailableException a request ended by
+// the shutdown answers with, or err when ctx was not cancelled by it.
+func shutdownError(ctx context.Context, err error) error {
+	if errors.Is(context.Cause(ctx), errShuttingDown) {
+		return wire.Errorf(wire.ServiceUnavailableException, "The server is shutting down; retry the request.")
+	}
+	return err
+}
+
+// frameWriter bounds each event-stream frame by the stream write deadline.
+//
+// On HTTP/1 the deadline is the connection's, and it must also cover the
+// chunked terminator net/http writes after the handler returns. A frame
+// that misses it makes net/http close the connection; the connection is
+// set to reset on close meanwhile, so the kernel drops the unsent bytes (up
+// to its send buffer, 4 MB by default on Linux) at once instead of keeping
+// them for a client that does not read, as an orphaned socket, for minutes.
+//
+// On HTTP/2 the deadline is a per-stream timer that would reset a stream
+// that is merely silent, so it is lifted after each frame; the connection
+// is shared by other streams and stays as it is.
+type frameWriter struct {
+	rc       *http.ResponseController
+	timeout  time.Duration
+	http1    bool
+	conn     *net.TCPConn // HTTP/1 over TCP: reset on close while streaming
+	deadline time.Time
+}
+
+func (s *Server) frameWriter(w http.ResponseWriter, r *http.Request) *frameWriter {
+	f := &frameWriter{rc: http.NewResponseController(w), timeout: s.opts.StreamWriteTimeout, http1: r.ProtoMajor == 1}
+	if f.http1 {
+		if f.conn = tcpConn(r); f.conn != nil {
+			_ = f.conn.SetLinger(0)
+		}
+	}
+	return f
+}
+
+// write runs one frame write under the deadline. A writer without
+// deadlines (a test recorder) writes without one.
+func (f *frameWriter) write(frame func() error) error {
+	f.deadline = time.Now().Add(f.timeout)
+	_ = f.rc.SetWriteDeadline(f.deadline)
+	err := frame()
+	if !f.http1 {
+		_ = f.rc.SetWriteDeadline(time.Time{})
+	}
+	return err
+}
+
+// timedOut reports whether a failed write ran into the deadline rather
+// than a closed connection. HTTP/2 reports a reset stream, so the clock
+// decides.
+func (f *frameWriter) timedOut(err error) bool {
+	return errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(f.deadline)
+}
+
+// finish restores an orderly close, so the end of a stream reaches a
+// client that reads, and re-arms the HTTP/1 deadline for what net/http
+// writes after the handler (the last chunk); net/http clears it before the
+// next request.
+func (f *frameWriter) finish() {
+	if f.conn != nil {
+		_ = f.conn.SetLinger(-1)
+	}
+	if f.http1 {
+		_ = f.rc.SetWriteDeadline(time.Now().Add(f.timeout))
+	}
+}
+
+func (s *Server) logWriteFailure(r *http.Request, err error, fw *frameWriter) {
+	msg := "stream ended early: client gone"
+	if fw.timedOut(err) {
+		msg = "stream ended early: client stopped reading"
+	}
+	s.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, msg,
+		slog.String("model", r.PathValue("modelId")), slog.Duration("write_timeout", fw.timeout), slog.String("cause", err.Error()))
 }
 
 // outcomeOf names a call's result for the invocation log: "" when it
@@ -308,6 +538,9 @@ func outcomeOf(r *http.Request, err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(context.Cause(r.Context()), errShuttingDown):
+		// The shutdown cancelled the request; the client got err.
+		return exceptionOf(err).Type
 	case errors.Is(err, context.Canceled) || r.Context().Err() != nil:
 		return invocationlog.Cancelled
 	}
@@ -348,6 +581,7 @@ func (s *Server) notImplemented(w http.ResponseWriter, r *http.Request, req *req
 // called on a v1 path); the 404 status is our choice, as no Bedrock capture
 // of it was found.
 func (s *Server) unknownOperation(w http.ResponseWriter, r *http.Request) {
+	dropUnreadBody(w, r)
 	s.writeError(w, r, wire.Errorf(wire.UnknownOperationException,
 		"No Bedrock Runtime operation matches %s %s. converse serves POST /model/{modelId}/converse, /converse-stream and /count-tokens.",
 		r.Method, r.URL.EscapedPath()))

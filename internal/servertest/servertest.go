@@ -185,7 +185,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, tlsConfig), ln, time.Second) }()
+	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, tlsConfig), server.Listener(ln), time.Second) }()
 	out.Endpoint = scheme + "://" + ln.Addr().String()
 	out.stop = func() error {
 		cancel()

@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"testing"
 	"time"
@@ -24,12 +25,12 @@ func BenchmarkStreamTranslate(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
-		st := &streamState{p: p, req: &wire.ConverseRequest{}, start: time.Now(), blocks: map[int]*blockState{}}
+		st := p.newStreamState(&wire.ConverseRequest{}, time.Now())
 		for ev, err := range sse.Read(bytes.NewReader(raw), sse.Options{}) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, done, err := st.handle(ev); err != nil || done {
+			if _, done, err := st.handle(context.Background(), ev); err != nil || done {
 				break
 			}
 		}

@@ -9,10 +9,11 @@ package anthropic
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,17 +35,10 @@ const (
 	// does not. 4096 is the smallest output limit of current Claude models
 	// (Claude 3 Haiku), so it is valid for every model.
 	DefaultMaxTokens = 4096
-	// DefaultTimeout bounds a non-streaming call, and the silence between
-	// two events of a stream, when Options.Timeout is zero. Long thinking
-	// turns can take minutes before the first byte.
+	// DefaultTimeout bounds a non-streaming call when Options.Timeout is
+	// zero. Long thinking turns can take minutes before the first byte.
 	DefaultTimeout = 10 * time.Minute
 )
-
-// maxErrorBody bounds how much of an error body is read.
-const maxErrorBody = 64 << 10
-
-// maxErrorMessage bounds the upstream error message passed to the caller.
-const maxErrorMessage = 2048
 
 // Options configures a Provider. The zero value of each field means its
 // default; only APIKey is needed to reach api.anthropic.com.
@@ -62,13 +56,28 @@ type Options struct {
 	HTTPClient *http.Client
 	// Name is the backend's name in error messages; "anthropic" when empty.
 	Name string
-	// Timeout bounds a non-streaming call and the wait for each stream
-	// event (DefaultTimeout when zero). Exceeding it is a
-	// ModelTimeoutException.
+	// Timeout bounds a non-streaming call (DefaultTimeout when zero).
+	// Exceeding it is a ModelTimeoutException.
 	Timeout time.Duration
+	// FirstTokenTimeout bounds the wait from sending a stream request to the
+	// first content (upstream.DefaultFirstTokenTimeout when zero); IdleTimeout
+	// the wait for each later piece of content (upstream.DefaultIdleTimeout).
+	// ping events and a message_start on its own do not count. Exceeding
+	// either is a ModelTimeoutException; before the first content no event
+	// was sent, so the router may fall back.
+	FirstTokenTimeout time.Duration
+	IdleTimeout       time.Duration
+	// MaxBufferedBytes bounds what one stream holds from the upstream
+	// (upstream.DefaultMaxBufferedBytes when zero): a fixed charge per open
+	// content block and the last message_delta. Past it the stream ends
+	// with a ModelStreamErrorException. It also caps one SSE event.
+	MaxBufferedBytes int
 	// DefaultMaxTokens is max_tokens for requests that do not set
 	// inferenceConfig.maxTokens (DefaultMaxTokens when zero).
 	DefaultMaxTokens int
+	// Logger receives operator-facing warnings (refused credentials,
+	// redirects); nil discards them.
+	Logger *slog.Logger
 }
 
 // String describes the options without the API key.
@@ -77,20 +86,24 @@ func (o Options) String() string {
 	if o.APIKey != "" {
 		key = "[redacted]"
 	}
-	return fmt.Sprintf("anthropic.Options{BaseURL:%q APIKey:%q Version:%q Name:%q Timeout:%v DefaultMaxTokens:%d}",
-		o.BaseURL, key, o.Version, o.Name, o.Timeout, o.DefaultMaxTokens)
+	return fmt.Sprintf("anthropic.Options{BaseURL:%q APIKey:%q Version:%q Name:%q Timeout:%v FirstTokenTimeout:%v IdleTimeout:%v MaxBufferedBytes:%d DefaultMaxTokens:%d}",
+		o.BaseURL, key, o.Version, o.Name, o.Timeout, o.FirstTokenTimeout, o.IdleTimeout, o.MaxBufferedBytes, o.DefaultMaxTokens)
 }
 
 // Provider is an Anthropic Messages API backend. It is safe for concurrent
 // use.
 type Provider struct {
-	endpoint  string
-	apiKey    string
-	version   string
-	client    *http.Client
-	name      string
-	timeout   time.Duration
-	maxTokens int
+	endpoint    string
+	apiKey      string
+	version     string
+	client      *http.Client
+	name        string
+	up          upstream.Backend
+	timeout     time.Duration
+	firstToken  time.Duration
+	idle        time.Duration
+	maxBuffered int
+	maxTokens   int
 	// now is the clock for latencyMs; replaced in tests.
 	now func() time.Time
 }
@@ -108,37 +121,26 @@ func New(opts Options) (*Provider, error) {
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("anthropic: base URL %q: want an absolute http or https URL", base)
 	}
-	if opts.Timeout < 0 {
-		return nil, fmt.Errorf("anthropic: negative timeout %v", opts.Timeout)
+	if opts.Timeout < 0 || opts.FirstTokenTimeout < 0 || opts.IdleTimeout < 0 {
+		return nil, fmt.Errorf("anthropic: negative timeout (timeout %v, first token %v, idle %v)", opts.Timeout, opts.FirstTokenTimeout, opts.IdleTimeout)
 	}
-	if opts.DefaultMaxTokens < 0 {
-		return nil, fmt.Errorf("anthropic: negative default max tokens %d", opts.DefaultMaxTokens)
+	if opts.DefaultMaxTokens < 0 || opts.MaxBufferedBytes < 0 {
+		return nil, fmt.Errorf("anthropic: negative default max tokens %d or MaxBufferedBytes %d", opts.DefaultMaxTokens, opts.MaxBufferedBytes)
 	}
 	p := &Provider{
-		endpoint:  strings.TrimRight(u.String(), "/") + "/v1/messages",
-		apiKey:    opts.APIKey,
-		version:   opts.Version,
-		client:    opts.HTTPClient,
-		name:      opts.Name,
-		timeout:   opts.Timeout,
-		maxTokens: opts.DefaultMaxTokens,
-		now:       time.Now,
+		endpoint:    strings.TrimRight(u.String(), "/") + "/v1/messages",
+		apiKey:      opts.APIKey,
+		version:     cmp.Or(opts.Version, DefaultVersion),
+		client:      upstream.Client(opts.HTTPClient),
+		name:        cmp.Or(opts.Name, "anthropic"),
+		timeout:     cmp.Or(opts.Timeout, DefaultTimeout),
+		firstToken:  cmp.Or(opts.FirstTokenTimeout, upstream.DefaultFirstTokenTimeout),
+		idle:        cmp.Or(opts.IdleTimeout, upstream.DefaultIdleTimeout),
+		maxBuffered: cmp.Or(opts.MaxBufferedBytes, upstream.DefaultMaxBufferedBytes),
+		maxTokens:   cmp.Or(opts.DefaultMaxTokens, DefaultMaxTokens),
+		now:         time.Now,
 	}
-	if p.version == "" {
-		p.version = DefaultVersion
-	}
-	if p.client == nil {
-		p.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	}
-	if p.name == "" {
-		p.name = "anthropic"
-	}
-	if p.timeout == 0 {
-		p.timeout = DefaultTimeout
-	}
-	if p.maxTokens == 0 {
-		p.maxTokens = DefaultMaxTokens
-	}
+	p.up = upstream.Backend{Name: p.name, Logger: opts.Logger, Secret: opts.APIKey}
 	return p, nil
 }
 
@@ -170,20 +172,13 @@ func (p *Provider) post(ctx context.Context, r *request) (*http.Response, error)
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return nil, p.transportError(ctx, err)
+		return nil, p.up.TransportError(ctx, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return nil, p.statusError(resp.StatusCode, raw)
+		e := parseError(upstream.ReadErrorBody(resp))
+		return nil, p.up.StatusError(ctx, resp.StatusCode, e.Type, e.Message)
 	}
 	return resp, nil
-}
-
-// transportError classifies a failure to reach the backend (see
-// upstream.TransportError).
-func (p *Provider) transportError(ctx context.Context, err error) error {
-	return upstream.TransportError(ctx, err, p.name, p.timeout)
 }
 
 // apiError is the error object of an error response body
@@ -199,121 +194,55 @@ type errorBody struct {
 	Error apiError `json:"error"`
 }
 
-// parseError extracts the error type and a safe message from raw: the API
-// key is redacted and the message bounded.
-func (p *Provider) parseError(raw []byte) apiError {
+// parseError extracts the error type and message from raw, as Anthropic
+// wrote them (upstream.Backend.Clean makes the message safe).
+func parseError(raw []byte) apiError {
 	var eb errorBody
 	if json.Unmarshal(raw, &eb) != nil {
 		return apiError{}
 	}
-	e := eb.Error
-	e.Message = strings.TrimSpace(e.Message)
-	if p.apiKey != "" {
-		e.Message = strings.ReplaceAll(e.Message, p.apiKey, "[redacted]")
-	}
-	if len(e.Message) > maxErrorMessage {
-		e.Message = strings.ToValidUTF8(e.Message[:maxErrorMessage], "") + "…"
-	}
-	return e
+	return eb.Error
 }
 
-// errorType maps an Anthropic error type to the Bedrock exception a client
-// of the real service gets for the same failure; "" when the type is
-// unknown.
-func errorType(t string) string {
+// typeStatus is the HTTP status Anthropic documents for each error type,
+// so that an error event inside a stream maps like the same error before
+// it: the one mapping is upstream.ExceptionForStatus. 0 for a type it does
+// not document.
+func typeStatus(t string) int {
 	switch t {
-	case "invalid_request_error", "request_too_large":
-		return wire.ValidationException
-	case "authentication_error", "permission_error", "billing_error":
-		return wire.AccessDeniedException
+	case "invalid_request_error":
+		return http.StatusBadRequest
+	case "authentication_error":
+		return http.StatusUnauthorized
+	case "billing_error":
+		return http.StatusPaymentRequired
+	case "permission_error":
+		return http.StatusForbidden
 	case "not_found_error":
-		return wire.ResourceNotFoundException
+		return http.StatusNotFound
+	case "request_too_large":
+		return http.StatusRequestEntityTooLarge
 	case "rate_limit_error":
-		return wire.ThrottlingException
-	case "timeout_error":
-		return wire.ModelTimeoutException
-	case "overloaded_error":
-		return wire.ServiceUnavailableException
+		return http.StatusTooManyRequests
 	case "api_error":
-		return wire.ModelErrorException
+		return http.StatusInternalServerError
+	case "timeout_error":
+		return http.StatusGatewayTimeout
+	case "overloaded_error":
+		return upstream.StatusOverloaded
 	}
-	return ""
+	return 0
 }
 
-// statusErrorType maps an HTTP status to a Bedrock exception when the body
-// named no known error type.
-func statusErrorType(status int) string {
-	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusPaymentRequired:
-		return wire.AccessDeniedException
-	case status == http.StatusNotFound:
-		return wire.ResourceNotFoundException
-	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
-		return wire.ModelTimeoutException
-	case status == http.StatusTooManyRequests:
-		return wire.ThrottlingException
-	case status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == 529:
-		return wire.ServiceUnavailableException
-	case status >= 500:
-		return wire.ModelErrorException
-	}
-	// 400, 413, 422 and other 4xx are complaints about the request.
-	return wire.ValidationException
-}
-
-// statusError maps an upstream HTTP error to a Bedrock exception, keeping
-// Anthropic's message.
-func (p *Provider) statusError(status int, raw []byte) *wire.Exception {
-	e := p.parseError(raw)
-	msg := e.Message
-	if msg == "" {
-		msg = http.StatusText(status)
-		if status == 529 {
-			msg = "Overloaded"
-		}
-	}
-	kind := e.Type
-	if kind == "" {
-		kind = "no error type"
-	}
-	text := fmt.Sprintf("Backend %q returned HTTP %d (%s): %s", p.name, status, kind, msg)
-	typ := errorType(e.Type)
-	if typ == "" {
-		typ = statusErrorType(status)
-	}
-	ex := &wire.Exception{Type: typ, Message: text}
-	if typ == wire.ModelErrorException {
-		ex.OriginalStatusCode = status
-	}
-	return ex
-}
-
-// streamError maps an "error" event that arrived after the 200: the
-// stream has started, so the exception must be one ConverseStream can
-// carry. overloaded_error is a ServiceUnavailableException (retryable, as
-// the 529 would have been); api_error and unknown types are a
-// ModelStreamErrorException with originalStatusCode 500 and the upstream
-// message; rate limits, invalid requests and timeouts keep their mapping
-// (wire.Exception.StreamMember turns the rest into members the stream has).
-func (p *Provider) streamError(raw []byte) *wire.Exception {
-	e := p.parseError(raw)
-	msg := e.Message
-	if msg == "" {
-		msg = "unknown error"
-	}
-	kind := e.Type
-	if kind == "" {
-		kind = "no error type"
-	}
-	text := fmt.Sprintf("Backend %q failed mid-stream (%s): %s", p.name, kind, msg)
-	typ := errorType(e.Type)
-	switch typ {
-	case "", wire.ModelErrorException:
-		return &wire.Exception{Type: wire.ModelStreamErrorException, Message: text, OriginalStatusCode: http.StatusInternalServerError, OriginalMessage: msg}
-	case wire.ModelTimeoutException:
-		return &wire.Exception{Type: wire.ModelStreamErrorException, Message: text, OriginalStatusCode: http.StatusGatewayTimeout, OriginalMessage: msg}
-	}
-	return &wire.Exception{Type: typ, Message: text}
+// streamError maps an "error" event that arrived after the 200 with the
+// status Anthropic documents for its type (see upstream.Backend.StreamError):
+// overloaded_error stays a ServiceUnavailableException (retryable, as the
+// 529 would have been), rate limits and invalid requests keep their
+// mapping, api_error, timeout_error and unknown types are a
+// ModelStreamErrorException with the status and the upstream message.
+func (p *Provider) streamError(ctx context.Context, raw []byte) *wire.Exception {
+	e := parseError(raw)
+	return p.up.StreamError(ctx, typeStatus(e.Type), e.Type, e.Message)
 }
 
 // Provider implements the backend contract.

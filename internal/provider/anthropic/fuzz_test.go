@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ func FuzzStream(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		st := &streamState{p: p, req: &wire.ConverseRequest{AdditionalModelResponseFieldPaths: []string{"/delta/stop_sequence"}}, start: time.Now(), blocks: map[int]*blockState{}}
+		st := p.newStreamState(&wire.ConverseRequest{AdditionalModelResponseFieldPaths: []string{"/delta/stop_sequence"}}, time.Now())
 		started, ended := false, false
 		open := map[int]bool{}
 		closed := map[int]bool{}
@@ -39,7 +40,7 @@ func FuzzStream(f *testing.F) {
 			if err != nil {
 				return
 			}
-			events, done, err := st.handle(ev)
+			events, done, err := st.handle(context.Background(), ev)
 			if err != nil {
 				return
 			}

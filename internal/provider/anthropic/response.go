@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/conversekit/converse/internal/provider"
-	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -44,14 +43,14 @@ func (p *Provider) Converse(ctx context.Context, c *provider.Call) (*wire.Conver
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := upstream.WithTimeout(ctx, p.timeout)
+	ctx, cancel := p.up.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	resp, err := p.post(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := upstream.ReadBody(ctx, resp.Body, p.name, p.timeout)
+	raw, err := p.up.ReadBody(ctx, resp.Body)
 	if err != nil {
 		return nil, err
 	}

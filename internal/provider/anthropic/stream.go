@@ -23,8 +23,9 @@ import (
 // message_delta; metadata last, with usage merged from message_start and
 // message_delta. ping events are ignored; an error event ends the stream
 // with the mapped exception (see streamError). Breaking out of the loop
-// closes the upstream response. Options.Timeout bounds the wait for each
-// upstream event, not the consumer's.
+// closes the upstream response. Options.FirstTokenTimeout and IdleTimeout
+// bound the waits for upstream content, not the consumer's time (see
+// upstream.Liveness); messageStart goes out with the first content.
 func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		start := p.now()
@@ -33,52 +34,45 @@ func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Se
 			yield(nil, err)
 			return
 		}
-		// The timer measures upstream silence; it runs only while we wait
-		// for the upstream, and its callback only cancels the context.
-		ctx, idle, stop := upstream.Idle(ctx, p.timeout)
-		defer stop()
+		ctx, live := p.up.Watch(ctx, p.firstToken, p.idle)
+		defer live.Stop()
+		fail := func(err error) { yield(nil, live.Fail(err)) }
 		resp, err := p.post(ctx, r)
 		if err != nil {
-			yield(nil, err)
+			fail(err)
 			return
 		}
 		defer resp.Body.Close()
-		st := &streamState{p: p, req: c.Request, start: start, blocks: map[int]*blockState{}}
-		for ev, err := range sse.Read(resp.Body, sse.Options{}) {
+		st := p.newStreamState(c.Request, start)
+		limit := min(p.maxBuffered, sse.DefaultMaxEventBytes)
+		for ev, err := range sse.Read(resp.Body, sse.Options{MaxEventBytes: limit, MaxLineBytes: min(limit, sse.DefaultMaxLineBytes)}) {
 			if err != nil {
-				yield(nil, p.readError(ctx, err))
+				fail(p.readError(ctx, err))
 				return
 			}
-			idle.Stop()
-			events, done, err := st.handle(ev)
+			events, done, err := st.handle(ctx, ev)
 			if err != nil {
-				yield(nil, err)
+				fail(err)
 				return
 			}
-			for _, e := range events {
-				if !yield(e, nil) {
-					return
-				}
-			}
-			if done {
+			if !live.Emit(events, yield) || done {
 				return
 			}
-			idle.Reset(p.timeout)
 		}
 		if context.Cause(ctx) != nil {
-			yield(nil, p.transportError(ctx, context.Cause(ctx)))
+			fail(p.up.TransportError(ctx, context.Cause(ctx)))
 			return
 		}
-		yield(nil, &wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("Backend %q ended the stream before message_stop.", p.name), OriginalStatusCode: 200})
+		fail(&wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("Backend %q ended the stream before message_stop.", p.name), OriginalStatusCode: 200})
 	}
 }
 
 // readError classifies a failure while reading the stream body.
 func (p *Provider) readError(ctx context.Context, err error) error {
-	if errors.Is(err, sse.ErrLineTooLong) || errors.Is(err, sse.ErrEventTooLarge) {
+	if context.Cause(ctx) == nil && (errors.Is(err, sse.ErrLineTooLong) || errors.Is(err, sse.ErrEventTooLarge)) {
 		return &wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("Backend %q sent an oversized stream event.", p.name), OriginalStatusCode: 200}
 	}
-	return p.transportError(ctx, err)
+	return p.up.TransportError(ctx, err)
 }
 
 // streamEvent is the data of one Messages stream event.
@@ -108,10 +102,17 @@ type blockState struct {
 	hasDelta bool
 }
 
+// blockCost is what an open content block is charged against the stream's
+// budget, so that a stream opening blocks without closing them is bounded.
+const blockCost = 256
+
 // streamState turns Messages stream events into ConverseStream events.
+// What it holds (open blocks, the last message_delta) is charged to
+// budget.
 type streamState struct {
 	p       *Provider
 	req     *wire.ConverseRequest
+	budget  *upstream.Budget
 	start   time.Time
 	started bool
 	usage   apiUsage
@@ -123,12 +124,16 @@ type streamState struct {
 	next   int
 }
 
+func (p *Provider) newStreamState(req *wire.ConverseRequest, start time.Time) *streamState {
+	return &streamState{p: p, req: req, start: start, blocks: map[int]*blockState{}, budget: p.up.Budget(p.maxBuffered)}
+}
+
 func (st *streamState) malformed() error {
 	return &wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("Backend %q sent a stream event that is not valid JSON.", st.p.name), OriginalStatusCode: 200}
 }
 
 // handle translates one event; done is true after message_stop.
-func (st *streamState) handle(ev sse.Event) (out []*wire.StreamEvent, done bool, err error) {
+func (st *streamState) handle(ctx context.Context, ev sse.Event) (out []*wire.StreamEvent, done bool, err error) {
 	var e streamEvent
 	if err := json.Unmarshal([]byte(ev.Data), &e); err != nil {
 		return nil, false, st.malformed()
@@ -138,7 +143,7 @@ func (st *streamState) handle(ev sse.Event) (out []*wire.StreamEvent, done bool,
 		typ = ev.Name
 	}
 	if typ == "error" || ev.Name == "error" {
-		return nil, false, st.p.streamError([]byte(ev.Data))
+		return nil, false, st.p.streamError(ctx, []byte(ev.Data))
 	}
 	begin := func() {
 		if !st.started {
@@ -192,6 +197,12 @@ func (st *streamState) handle(ev sse.Event) (out []*wire.StreamEvent, done bool,
 			// Server tool results and other kinds have no Converse block.
 			return out, false, nil
 		}
+		if err := st.budget.Take(blockCost); err != nil {
+			return nil, false, err
+		}
+		if _, reopened := st.blocks[e.Index]; reopened {
+			st.budget.Give(blockCost)
+		}
 		st.next++
 		st.blocks[e.Index] = bs
 	case "content_block_delta":
@@ -227,6 +238,7 @@ func (st *streamState) handle(ev sse.Event) (out []*wire.StreamEvent, done bool,
 			return nil, false, nil
 		}
 		delete(st.blocks, e.Index)
+		st.budget.Give(blockCost)
 		out = append(out, st.stopBlock(bs)...)
 	case "message_delta":
 		var d streamDelta
@@ -239,6 +251,10 @@ func (st *streamState) handle(ev sse.Event) (out []*wire.StreamEvent, done bool,
 			st.stop = d.StopReason
 		}
 		st.usage.merge(e.Usage)
+		if err := st.budget.Take(len(ev.Data)); err != nil {
+			return nil, false, err
+		}
+		st.budget.Give(len(st.delta))
 		st.delta = []byte(ev.Data)
 	case "message_stop":
 		begin()
@@ -251,6 +267,7 @@ func (st *streamState) handle(ev sse.Event) (out []*wire.StreamEvent, done bool,
 		for _, k := range open {
 			out = append(out, st.stopBlock(st.blocks[k])...)
 		}
+		st.budget.Give(blockCost * len(st.blocks))
 		clear(st.blocks)
 		ms := &wire.MessageStopEvent{StopReason: stopReason(st.stop)}
 		if st.req != nil {

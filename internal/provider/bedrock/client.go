@@ -7,10 +7,12 @@
 package bedrock
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,9 +24,8 @@ import (
 	"github.com/conversekit/converse/internal/provider/upstream"
 )
 
-// DefaultTimeout bounds a non-streaming call, and the silence between two
-// reads of a stream, when Options.Timeout is zero. Long generations of large
-// models take minutes, so it errs long.
+// DefaultTimeout bounds a non-streaming call when Options.Timeout is zero.
+// Long generations of large models take minutes, so it errs long.
 const DefaultTimeout = 10 * time.Minute
 
 // signingName is the SigV4 service name of Bedrock Runtime: bedrock, not
@@ -50,26 +51,44 @@ type Options struct {
 	// ignored when Credentials is set and Region is not empty.
 	Profile string
 	// HTTPClient makes the upstream calls; nil means a client of its own
-	// with a clone of the default transport (never http.DefaultClient). Its
-	// Timeout, if set, bounds whole streams; leave it zero and use Timeout.
+	// with a clone of the default transport (never http.DefaultClient).
+	// Either way redirects are not followed (see upstream.Client). Its
+	// Timeout, if set, bounds whole streams; leave it zero and use the
+	// timeouts below.
 	HTTPClient *http.Client
 	// Name is the backend's name in error messages; "bedrock" when empty.
 	Name string
-	// Timeout bounds a non-streaming call and the wait for each read of a
-	// stream (DefaultTimeout when zero). Exceeding it is a
-	// ModelTimeoutException.
+	// Timeout bounds a non-streaming call (DefaultTimeout when zero).
+	// Exceeding it is a ModelTimeoutException.
 	Timeout time.Duration
+	// FirstTokenTimeout bounds the wait from sending a stream request to the
+	// first content event (upstream.DefaultFirstTokenTimeout when zero);
+	// IdleTimeout the wait for each later one (upstream.DefaultIdleTimeout).
+	// A messageStart on its own and event types this version does not know
+	// do not count. Exceeding either is a ModelTimeoutException; before the
+	// first content no event was sent, so the router may fall back. A
+	// stream holds one event-stream message at a time (at most
+	// eventstream.DefaultMaxMessageBytes, the SDKs' own limit) and nothing
+	// across messages, so it needs no other bound.
+	FirstTokenTimeout time.Duration
+	IdleTimeout       time.Duration
+	// Logger receives operator-facing warnings (refused or missing AWS
+	// credentials, redirects); nil discards them.
+	Logger *slog.Logger
 }
 
 // Provider forwards calls to Bedrock Runtime. It is safe for concurrent use.
 type Provider struct {
-	base    *url.URL // endpoint; Path and RawPath without a trailing slash
-	region  string
-	creds   aws.CredentialsProvider
-	signer  *v4.Signer
-	client  *http.Client
-	name    string
-	timeout time.Duration
+	base       *url.URL // endpoint; Path and RawPath without a trailing slash
+	region     string
+	creds      aws.CredentialsProvider
+	signer     *v4.Signer
+	client     *http.Client
+	name       string
+	up         upstream.Backend
+	timeout    time.Duration
+	firstToken time.Duration
+	idle       time.Duration
 	// now is the signing clock; replaced in tests.
 	now func() time.Time
 }
@@ -78,17 +97,20 @@ type Provider struct {
 // AWS configuration where they are not given, and returns a Provider.
 // Credentials are only retrieved when the first call is signed.
 func New(ctx context.Context, opts Options) (*Provider, error) {
-	if opts.Timeout < 0 {
-		return nil, fmt.Errorf("bedrock: negative timeout %v", opts.Timeout)
+	if opts.Timeout < 0 || opts.FirstTokenTimeout < 0 || opts.IdleTimeout < 0 {
+		return nil, fmt.Errorf("bedrock: negative timeout (timeout %v, first token %v, idle %v)", opts.Timeout, opts.FirstTokenTimeout, opts.IdleTimeout)
 	}
 	p := &Provider{
-		region:  opts.Region,
-		creds:   opts.Credentials,
-		client:  opts.HTTPClient,
-		name:    opts.Name,
-		timeout: opts.Timeout,
-		now:     time.Now,
+		region:     opts.Region,
+		creds:      opts.Credentials,
+		client:     upstream.Client(opts.HTTPClient),
+		name:       cmp.Or(opts.Name, "bedrock"),
+		timeout:    cmp.Or(opts.Timeout, DefaultTimeout),
+		firstToken: cmp.Or(opts.FirstTokenTimeout, upstream.DefaultFirstTokenTimeout),
+		idle:       cmp.Or(opts.IdleTimeout, upstream.DefaultIdleTimeout),
+		now:        time.Now,
 	}
+	p.up = upstream.Backend{Name: p.name, Logger: opts.Logger}
 	if p.creds == nil || p.region == "" {
 		var loads []func(*config.LoadOptions) error
 		if opts.Profile != "" {
@@ -133,23 +155,8 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.EscapedPath(), "/")
 	p.base = u
-	if p.client == nil {
-		p.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	}
-	if p.name == "" {
-		p.name = "bedrock"
-	}
-	if p.timeout == 0 {
-		p.timeout = DefaultTimeout
-	}
 	p.signer = v4.NewSigner()
 	return p, nil
-}
-
-// transportError classifies a failure to reach the backend (see
-// upstream.TransportError).
-func (p *Provider) transportError(ctx context.Context, err error) error {
-	return upstream.TransportError(ctx, err, p.name, p.timeout)
 }
 
 // readOnlyBody hides the WriteTo of the request body from net/http, the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -429,6 +430,10 @@ func isType[T error](err error) bool {
 // Every exception the upstream sends reaches the outer SDK as the same
 // typed error with the same message: from Converse, from ConverseStream
 // before the stream starts, from CountTokens, and from inside the stream.
+//
+// AccessDeniedException is the exception: on the hop it refuses this
+// server's own credentials, which is not the caller's fault (see
+// TestWrongCredentials), so the caller gets a ServiceUnavailableException.
 func TestUpstreamErrorsPassThrough(t *testing.T) {
 	cases := []struct {
 		ex       *wire.Exception
@@ -436,7 +441,7 @@ func TestUpstreamErrorsPassThrough(t *testing.T) {
 		inStream func(error) bool // what the upstream's exception frame is typed as
 	}{
 		{wire.Errorf(wire.ValidationException, "bad"), isType[*types.ValidationException], isType[*types.ValidationException]},
-		{wire.Errorf(wire.AccessDeniedException, "no"), isType[*types.AccessDeniedException], isType[*types.ValidationException]},
+		{wire.Errorf(wire.AccessDeniedException, "refused this server's credentials"), isType[*types.ServiceUnavailableException], isType[*types.ValidationException]},
 		{wire.Errorf(wire.ResourceNotFoundException, "gone"), isType[*types.ResourceNotFoundException], isType[*types.ValidationException]},
 		{wire.Errorf(wire.ThrottlingException, "slow down"), isType[*types.ThrottlingException], isType[*types.ThrottlingException]},
 		{wire.Errorf(wire.ModelTimeoutException, "late"), isType[*types.ModelTimeoutException], isType[*types.ModelStreamErrorException]},
@@ -470,13 +475,16 @@ func TestUpstreamErrorsPassThrough(t *testing.T) {
 				t.Errorf("CountTokens error %T %v, want %s", err, err, tc.ex.Type)
 			}
 
-			mid := newChain(t, servertest.Failing{Err: tc.ex, MidStream: true}, nil)
+			if tc.ex.Type == wire.AccessDeniedException {
+				return // cannot travel inside a stream
+			}
+			mid := newChain(t, failingAfterContent{servertest.Failing{Err: tc.ex}}, nil)
 			out, err := mid.outer.ConverseStream(t.Context(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(haiku), Messages: in})
 			if err != nil {
 				t.Fatal(err)
 			}
 			events, err := dumpStream(t, out)
-			if len(events) != 1 || !tc.inStream(err) || !strings.Contains(fmt.Sprint(err), tc.ex.Message) {
+			if len(events) != 2 || !tc.inStream(err) || !strings.Contains(fmt.Sprint(err), tc.ex.Message) {
 				t.Errorf("mid-stream: events %q then %T %v", events, err, err)
 			}
 			if tc.ex.Type == wire.ModelStreamErrorException {
@@ -489,29 +497,86 @@ func TestUpstreamErrorsPassThrough(t *testing.T) {
 	}
 }
 
-// Wrong credentials on the hop are refused by the upstream's verifier, and
-// its exception reaches the outer SDK.
+// failingAfterContent answers a stream with messageStart and some content,
+// then its exception: an exception frame from inside a started answer.
+type failingAfterContent struct{ servertest.Failing }
+
+func (f failingAfterContent) ConverseStream(context.Context, *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
+	return func(yield func(*wire.StreamEvent, error) bool) {
+		if !yield(&wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}}, nil) ||
+			!yield(&wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{Delta: &wire.ContentBlockDelta{Text: wire.Ptr("partial")}}}, nil) {
+			return
+		}
+		yield(nil, f.Err)
+	}
+}
+
+// An exception frame before any content reaches the client as an ordinary
+// error response (which the SDK retries and the router can fall back on),
+// not after a messageStart it had to hold back.
+func TestExceptionBeforeContent(t *testing.T) {
+	c := newChain(t, servertest.Failing{Err: wire.Errorf(wire.ThrottlingException, "slow down"), MidStream: true}, nil)
+	_, err := c.outer.ConverseStream(t.Context(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(haiku), Messages: []types.Message{userText("hello")}})
+	if !isType[*types.ThrottlingException](err) {
+		t.Errorf("ConverseStream error %T %v, want ThrottlingException before the stream", err, err)
+	}
+}
+
+// Wrong credentials on the hop are refused by the upstream's verifier. They
+// are this server's own credentials, not the caller's: the caller gets a
+// ServiceUnavailableException (never InvalidSignatureException or
+// UnrecognizedClientException, which would tell them their own signature
+// is wrong), and the operator a warning naming the backend and the
+// upstream's status and error.
 func TestWrongCredentials(t *testing.T) {
 	for _, tc := range []struct {
-		name, key, secret, code string
+		name, key, secret, upstreamCode string
 	}{
 		{"wrong secret", hopKey, "not-the-secret", wire.InvalidSignatureException},
 		{"unknown key", "AKIDNOBODY", hopSecret, wire.UnrecognizedClientException},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			var logs syncBuffer
 			c := newChain(t, nil, func(o *bedrock.Options) {
 				o.Credentials = credentials.NewStaticCredentialsProvider(tc.key, tc.secret, "")
+				o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			})
 			in := []types.Message{userText("hello")}
 			_, err := c.outer.Converse(t.Context(), &bedrockruntime.ConverseInput{ModelId: aws.String(haiku), Messages: in})
-			checkCode(t, "Converse", err, tc.code, http.StatusForbidden)
+			checkCode(t, "Converse", err, wire.ServiceUnavailableException, http.StatusServiceUnavailable)
 			_, err = c.outer.ConverseStream(t.Context(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(haiku), Messages: in})
-			checkCode(t, "ConverseStream", err, tc.code, http.StatusForbidden)
+			checkCode(t, "ConverseStream", err, wire.ServiceUnavailableException, http.StatusServiceUnavailable)
+			_, err = c.outer.CountTokens(t.Context(), &bedrockruntime.CountTokensInput{ModelId: aws.String(haiku),
+				Input: &types.CountTokensInputMemberConverse{Value: types.ConverseTokensRequest{Messages: in}}})
+			checkCode(t, "CountTokens", err, wire.ServiceUnavailableException, http.StatusServiceUnavailable)
 			if c.up.count() != 0 {
 				t.Errorf("%d calls reached the upstream router unauthenticated", c.up.count())
 			}
+			for _, want := range []string{"level=WARN", "backend=aws-test", "status=403", "error=" + tc.upstreamCode} {
+				if !strings.Contains(logs.String(), want) {
+					t.Errorf("log lacks %q:\n%s", want, logs.String())
+				}
+			}
 		})
 	}
+}
+
+// syncBuffer is a log destination the test reads while servers write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func checkCode(t *testing.T, op string, err error, code string, status int) {
@@ -679,7 +744,9 @@ func TestOuterCloseReachesUpstream(t *testing.T) {
 // backend, before and during a stream.
 func TestTimeout(t *testing.T) {
 	b := newBlocking()
-	p := newProvider(t, serve(t, b, upstreamAuth()), func(o *bedrock.Options) { o.Timeout = 200 * time.Millisecond })
+	p := newProvider(t, serve(t, b, upstreamAuth()), func(o *bedrock.Options) {
+		o.Timeout, o.IdleTimeout = 200*time.Millisecond, 200*time.Millisecond
+	})
 	_, err := p.Converse(t.Context(), testCall(t))
 	checkException(t, "Converse", err, wire.ModelTimeoutException, `"aws-test"`)
 	_, err = p.CountTokens(t.Context(), haiku, countInput(t))

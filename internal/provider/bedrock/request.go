@@ -12,11 +12,9 @@ import (
 	"strings"
 
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
-
-// maxErrorBody bounds how much of an upstream error response is read.
-const maxErrorBody = 64 << 10
 
 // escapeLabel percent-encodes a path label as the AWS SDKs do (smithy-go
 // httpbinding, label not greedy): every byte except A–Z a–z 0–9 - . _ ~
@@ -62,11 +60,11 @@ func (p *Provider) newRequest(ctx context.Context, modelID, op string, body []by
 	creds, err := p.creds.Retrieve(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, p.transportError(ctx, err)
+			return nil, p.up.TransportError(ctx, err)
 		}
 		// Our own configuration is broken, not the caller's request; the
-		// cause (which may name files or roles) stays in our logs only.
-		return nil, wire.Errorf(wire.InternalServerException, "Backend %q has no usable AWS credentials.", p.name)
+		// cause (which may name files or roles) goes to our log only.
+		return nil, p.up.NoCredentials(ctx, err)
 	}
 	sum := sha256.Sum256(body)
 	// The signer escapes the already-escaped path once more for the
@@ -88,15 +86,14 @@ func (p *Provider) post(ctx context.Context, modelID, op string, body []byte, ac
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return nil, p.transportError(ctx, err)
+		return nil, p.up.TransportError(ctx, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		if err != nil && ctx.Err() != nil {
-			return nil, p.transportError(ctx, err)
+		raw := upstream.ReadErrorBody(resp)
+		if ctx.Err() != nil {
+			return nil, p.up.TransportError(ctx, ctx.Err())
 		}
-		return nil, p.upstreamError(resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), raw)
+		return nil, p.upstreamError(ctx, resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), raw)
 	}
 	return resp, nil
 }
@@ -131,11 +128,14 @@ type errorBody struct {
 // the type from X-Amzn-ErrorType, else the body's __type, else its code (as
 // the Go SDK derives it), the message and the 424 members from the body.
 //
-// A type our front end does not know (ExpiredTokenException,
-// a future exception) would go out with status 500, which clients retry;
-// it becomes the known exception of the upstream's status instead, with the
-// original name kept at the front of the message.
-func (p *Provider) upstreamError(status int, header string, raw []byte) *wire.Exception {
+// Two kinds do not pass through. A refusal of this server's own AWS
+// credentials (credentialErrors, or an untyped 401/403) is not the
+// caller's fault: it becomes upstream.Backend.CredentialsRefused, never
+// the InvalidSignatureException or AccessDeniedException the caller would
+// read as their own. A type our front end does not know, or none, becomes
+// the exception of the upstream's status by the one mapping
+// (upstream.Backend.StatusError), with the original name in the message.
+func (p *Provider) upstreamError(ctx context.Context, status int, header string, raw []byte) *wire.Exception {
 	var body errorBody
 	_ = json.Unmarshal(raw, &body) // a non-JSON body leaves only the header and status
 	typ := errorCode(header)
@@ -145,26 +145,40 @@ func (p *Provider) upstreamError(status int, header string, raw []byte) *wire.Ex
 	if typ == "" {
 		typ = errorCode(body.Code)
 	}
+	switch {
+	case credentialErrors[typ]:
+		return p.up.CredentialsRefused(ctx, status, typ, body.Message)
+	case typ == "" || !knownType(typ):
+		return p.up.StatusError(ctx, status, typ, body.Message)
+	}
 	ex := &wire.Exception{
 		Type:               typ,
-		Message:            body.Message,
+		Message:            p.up.Clean(body.Message),
 		OriginalStatusCode: body.OriginalStatusCode,
-		OriginalMessage:    body.OriginalMessage,
+		OriginalMessage:    p.up.Clean(body.OriginalMessage),
 		ResourceName:       body.ResourceName,
 	}
 	if ex.Message == "" {
 		ex.Message = fmt.Sprintf("Backend %q returned HTTP %d %s.", p.name, status, http.StatusText(status))
 	}
-	if typ == "" || !knownType(typ) {
-		if typ != "" {
-			ex.Message = typ + ": " + ex.Message
-		}
-		ex.Type = typeForStatus(status)
-	}
 	if ex.Type != wire.ModelErrorException && ex.Type != wire.ModelStreamErrorException {
 		ex.OriginalStatusCode, ex.OriginalMessage, ex.ResourceName = 0, "", ""
 	}
 	return ex
+}
+
+// credentialErrors are the AWS error codes that refuse the caller's
+// identity: on the hop to Bedrock the caller is this server, with its own
+// AWS credentials.
+var credentialErrors = map[string]bool{
+	wire.AccessDeniedException:        true,
+	wire.UnrecognizedClientException:  true,
+	wire.InvalidSignatureException:    true,
+	wire.IncompleteSignatureException: true,
+	wire.MissingAuthenticationToken:   true,
+	"ExpiredTokenException":           true,
+	"InvalidClientTokenId":            true,
+	"SignatureDoesNotMatch":           true,
 }
 
 // errorCode cleans an error code as the SDKs do: drop everything from the
@@ -185,28 +199,4 @@ func errorCode(s string) string {
 // type but InternalServerException that wire does not know maps to 500).
 func knownType(typ string) bool {
 	return typ == wire.InternalServerException || (&wire.Exception{Type: typ}).HTTPStatus() != http.StatusInternalServerError
-}
-
-// typeForStatus is the exception an AWS service's status means when the
-// error has no type we know.
-func typeForStatus(status int) string {
-	switch {
-	case status == http.StatusBadRequest:
-		return wire.ValidationException
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return wire.AccessDeniedException
-	case status == http.StatusNotFound:
-		return wire.ResourceNotFoundException
-	case status == http.StatusRequestTimeout:
-		return wire.ModelTimeoutException
-	case status == http.StatusFailedDependency:
-		return wire.ModelErrorException
-	case status == http.StatusTooManyRequests:
-		return wire.ThrottlingException
-	case status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
-		return wire.ServiceUnavailableException
-	case status >= 500:
-		return wire.InternalServerException
-	}
-	return wire.ValidationException
 }

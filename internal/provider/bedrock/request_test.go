@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/conversekit/converse/internal/auth"
+	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -94,6 +97,7 @@ func TestSignatureVerifies(t *testing.T) {
 	v, err := auth.New(auth.Options{
 		Principals: []auth.Principal{{Name: "hop", Models: []string{"*"}}},
 		AccessKeys: []auth.AccessKey{{ID: "AKIDHOP", Secret: "s3cret", Principal: "hop"}},
+		Regions:    []string{"eu-central-1"}, // the region the hop signs for
 		Now:        func() time.Time { return at },
 	})
 	if err != nil {
@@ -157,9 +161,13 @@ func readAll(r *http.Request) ([]byte, error) {
 	return b.Bytes(), err
 }
 
-// Upstream error responses become the same exception.
+// Upstream error responses become the same exception, except a refusal of
+// this server's own credentials, and untyped or unknown errors, which go
+// through the one status mapping (upstream.ExceptionForStatus).
 func TestUpstreamError(t *testing.T) {
-	p := &Provider{name: "aws"}
+	refused := func(status int) *wire.Exception {
+		return &wire.Exception{Type: wire.ServiceUnavailableException, Message: fmt.Sprintf("Backend \"aws\" is unavailable: it refused this server's credentials (HTTP %d). This is a server configuration problem, not a problem with your request.", status)}
+	}
 	for _, tc := range []struct {
 		name   string
 		status int
@@ -181,21 +189,29 @@ func TestUpstreamError(t *testing.T) {
 			&wire.Exception{Type: wire.ModelStreamErrorException, Message: "m", OriginalStatusCode: 502, OriginalMessage: "gw"}},
 		{"extra members dropped elsewhere", 400, "ValidationException", `{"message":"m","originalStatusCode":500}`,
 			&wire.Exception{Type: wire.ValidationException, Message: "m"}},
-		{"auth failure", 403, "InvalidSignatureException", `{"message":"The request signature we calculated does not match"}`,
-			&wire.Exception{Type: wire.InvalidSignatureException, Message: "The request signature we calculated does not match"}},
-		{"unknown type keeps its name in the message", 403, "ExpiredTokenException", `{"message":"The security token included in the request is expired"}`,
-			&wire.Exception{Type: wire.AccessDeniedException, Message: "ExpiredTokenException: The security token included in the request is expired"}},
+		{"typed 500 passes", 500, "InternalServerException", `{"message":"oops"}`,
+			&wire.Exception{Type: wire.InternalServerException, Message: "oops"}},
+		{"our signature refused", 403, "InvalidSignatureException", `{"message":"The request signature we calculated does not match"}`, refused(403)},
+		{"our key unknown", 403, "UnrecognizedClientException", `{"message":"The security token included in the request is invalid."}`, refused(403)},
+		{"our principal denied", 403, "AccessDeniedException", `{"message":"You don't have access to the model with the specified model ID."}`, refused(403)},
+		{"our token expired", 403, "ExpiredTokenException", `{"message":"The security token included in the request is expired"}`, refused(403)},
+		{"untyped 401", 401, "", ``, refused(401)},
+		{"unknown type keeps its name in the message", 400, "SomeFutureException", `{"message":"new"}`,
+			&wire.Exception{Type: wire.ValidationException, Message: `Backend "aws" returned HTTP 400 (SomeFutureException): new`}},
 		{"untyped 503 empty body", 503, "", ``,
-			&wire.Exception{Type: wire.ServiceUnavailableException, Message: `Backend "aws" returned HTTP 503 Service Unavailable.`}},
+			&wire.Exception{Type: wire.ServiceUnavailableException, Message: `Backend "aws" returned HTTP 503: Service Unavailable`}},
+		{"untyped 504", 504, "", ``,
+			&wire.Exception{Type: wire.ModelTimeoutException, Message: `Backend "aws" returned HTTP 504: Gateway Timeout`}},
 		{"untyped 500 HTML", 500, "", `<html>oops</html>`,
-			&wire.Exception{Type: wire.InternalServerException, Message: `Backend "aws" returned HTTP 500 Internal Server Error.`}},
+			&wire.Exception{Type: wire.ModelErrorException, Message: `Backend "aws" returned HTTP 500: Internal Server Error`, OriginalStatusCode: 500}},
 		{"untyped 404", 404, "", `{"message":"no such model"}`,
-			&wire.Exception{Type: wire.ResourceNotFoundException, Message: "no such model"}},
+			&wire.Exception{Type: wire.ResourceNotFoundException, Message: `Backend "aws" returned HTTP 404: no such model`}},
 		{"untyped 413", 413, "", `{}`,
-			&wire.Exception{Type: wire.ValidationException, Message: `Backend "aws" returned HTTP 413 Request Entity Too Large.`}},
+			&wire.Exception{Type: wire.ValidationException, Message: `Backend "aws" returned HTTP 413: Request Entity Too Large`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := p.upstreamError(tc.status, tc.header, []byte(tc.body))
+			p := &Provider{name: "aws", up: upstream.Backend{Name: "aws"}}
+			got := p.upstreamError(t.Context(), tc.status, tc.header, []byte(tc.body))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -203,18 +219,34 @@ func TestUpstreamError(t *testing.T) {
 	}
 }
 
+// A refusal of our own credentials is logged for the operator, with the
+// backend, the upstream status and error type.
+func TestCredentialsRefusedLogged(t *testing.T) {
+	var logs bytes.Buffer
+	p := &Provider{name: "aws", up: upstream.Backend{Name: "aws", Logger: slog.New(slog.NewTextHandler(&logs, nil))}}
+	p.upstreamError(t.Context(), 403, "UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/", []byte(`{"message":"The security token included in the request is invalid."}`))
+	for _, want := range []string{"level=WARN", "backend=aws", "status=403", "error=UnrecognizedClientException", "security token"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
 func FuzzUpstreamError(f *testing.F) {
 	f.Add(400, "ValidationException:http://x", []byte(`{"message":"m"}`))
 	f.Add(424, "", []byte(`{"__type":"a#ModelErrorException","originalStatusCode":500}`))
 	f.Add(418, "#:", []byte(`{"code":1}`))
-	p := &Provider{name: "aws"}
+	p := &Provider{name: "aws", up: upstream.Backend{Name: "aws"}}
 	f.Fuzz(func(t *testing.T, status int, header string, body []byte) {
-		ex := p.upstreamError(status, header, body)
+		ex := p.upstreamError(context.Background(), status, header, body)
 		if ex == nil || ex.Type == "" || ex.Message == "" || !knownType(ex.Type) {
 			t.Fatalf("%d %q %q → %#v", status, header, body, ex)
 		}
 		if ex.OriginalStatusCode != 0 && ex.Type != wire.ModelErrorException && ex.Type != wire.ModelStreamErrorException {
 			t.Fatalf("424 members on %s", ex.Type)
+		}
+		if ex.Type == wire.AccessDeniedException || ex.Type == wire.InvalidSignatureException || ex.Type == wire.UnrecognizedClientException {
+			t.Fatalf("a refusal of our own credentials reaches the caller as %s", ex.Type)
 		}
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/conversekit/converse/internal/provider"
-	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -17,7 +16,7 @@ func (p *Provider) Converse(ctx context.Context, c *provider.Call) (*wire.Conver
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w", p.name, err)
 	}
-	ctx, cancel := upstream.WithTimeout(ctx, p.timeout)
+	ctx, cancel := p.up.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	var out wire.ConverseResponse
 	if err := p.call(ctx, upstreamModel(c), "converse", body, &out); err != nil {
@@ -33,7 +32,7 @@ func (p *Provider) call(ctx context.Context, modelID, op string, body []byte, ou
 		return err
 	}
 	defer resp.Body.Close()
-	raw, err := upstream.ReadBody(ctx, resp.Body, p.name, p.timeout)
+	raw, err := p.up.ReadBody(ctx, resp.Body)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,10 @@ package bedrock_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/google/go-cmp/cmp"
 
@@ -127,7 +131,7 @@ func TestStreamsAsItArrives(t *testing.T) {
 	gotFirst := make(chan struct{})
 	p := fake(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
-		w.Write(frames(t, evStart))
+		w.Write(frames(t, evStart, evDelta))
 		http.NewResponseController(w).Flush()
 		select {
 		case <-gotFirst:
@@ -146,7 +150,7 @@ func TestStreamsAsItArrives(t *testing.T) {
 		}
 		kinds = append(kinds, ev.EventType())
 	}
-	if diff := cmp.Diff([]string{"messageStart", "contentBlockDelta", "messageStop"}, kinds); diff != "" {
+	if diff := cmp.Diff([]string{"messageStart", "contentBlockDelta", "contentBlockDelta", "messageStop"}, kinds); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -165,7 +169,8 @@ func TestMalformedUpstream(t *testing.T) {
 		wantType  string
 		wantText  string
 	}{
-		{"JSON instead of a stream", "application/json", []byte(`{"output":{}}`), nil, wire.ModelStreamErrorException, "instead of an event stream"},
+		// Before any event, a model's failure is a ModelErrorException.
+		{"JSON instead of a stream", "application/json", []byte(`{"output":{}}`), nil, wire.ModelErrorException, "instead of an event stream"},
 		{"bad checksum", "application/vnd.amazon.eventstream", append(append([]byte(nil), whole...), corrupt...), []string{"messageStart", "contentBlockDelta"}, wire.ModelStreamErrorException, "malformed"},
 		{"cut inside a frame", "application/vnd.amazon.eventstream", append(append([]byte(nil), whole...), frames(t, evStop)[:20]...), []string{"messageStart", "contentBlockDelta"}, wire.ServiceUnavailableException, "broke off"},
 		{"ends before messageStop", "application/vnd.amazon.eventstream", whole, []string{"messageStart", "contentBlockDelta"}, wire.ModelStreamErrorException, "ended before"},
@@ -195,4 +200,29 @@ func TestMalformedUpstream(t *testing.T) {
 		_, err = collect(t, p)
 		checkException(t, "ConverseStream", err, wire.ServiceUnavailableException, "HTTP 502")
 	})
+}
+
+// When this server cannot obtain its own AWS credentials, the caller gets a
+// ServiceUnavailableException that reveals nothing of the cause, and the
+// operator a warning with it.
+func TestNoCredentials(t *testing.T) {
+	var logs syncBuffer
+	p, err := bedrock.New(t.Context(), bedrock.Options{
+		Region: "us-east-1", Endpoint: "http://unused.invalid", Name: "aws-test",
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errors.New("role arn:aws:iam::123456789012:role/secret-role not assumable")
+		}),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Converse(t.Context(), testCall(t))
+	checkException(t, "Converse", err, wire.ServiceUnavailableException, "no usable credentials")
+	if strings.Contains(err.Error(), "secret-role") {
+		t.Errorf("the cause reached the caller: %v", err)
+	}
+	if out := logs.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "backend=aws-test") || !strings.Contains(out, "secret-role") {
+		t.Errorf("log:\n%s", out)
+	}
 }

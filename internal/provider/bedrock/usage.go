@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/conversekit/converse/internal/provider"
-	"github.com/conversekit/converse/internal/provider/upstream"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -25,7 +24,7 @@ func (p *Provider) CountTokens(ctx context.Context, modelID string, in *wire.Cou
 	if err != nil {
 		return 0, fmt.Errorf("backend %q: encode count-tokens input: %w", p.name, err)
 	}
-	ctx, cancel := upstream.WithTimeout(ctx, p.timeout)
+	ctx, cancel := p.up.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	var out wire.CountTokensResponse
 	if err := p.call(ctx, modelID, "count-tokens", body, &out); err != nil {

@@ -7,26 +7,23 @@ package openai
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/conversekit/converse/internal/provider/upstream"
-	"github.com/conversekit/converse/internal/wire"
 )
 
-// DefaultTimeout bounds a non-streaming call, and the silence between two
-// chunks of a stream, when Options.Timeout is zero. Local models can be slow.
+// DefaultTimeout bounds a non-streaming call when Options.Timeout is zero.
+// Local models can be slow, and the whole answer must be generated first.
 const DefaultTimeout = 10 * time.Minute
-
-// maxErrorMessage bounds the upstream error message passed to the caller.
-const maxErrorMessage = 2048
 
 // Options configures a Provider. The zero value of each optional field means
 // its default.
@@ -36,25 +33,47 @@ type Options struct {
 	// (Ollama), "http://localhost:8000/v1" (vLLM). Required.
 	BaseURL string
 	// APIKey is sent as "Authorization: Bearer <key>" when set. It never
-	// appears in errors.
+	// appears in errors or logs.
 	APIKey string
 	// HTTPClient makes the upstream calls; nil means a client of its own
 	// with a clone of the default transport (never http.DefaultClient).
+	// Either way redirects are not followed (see upstream.Client).
 	HTTPClient *http.Client
 	// Name is the backend's name in error messages; "openai" when empty.
 	Name string
-	// Timeout bounds a non-streaming call and the wait for each stream chunk
-	// (DefaultTimeout when zero). Exceeding it is a ModelTimeoutException.
+	// Timeout bounds a non-streaming call (DefaultTimeout when zero).
+	// Exceeding it is a ModelTimeoutException.
 	Timeout time.Duration
+	// FirstTokenTimeout bounds the wait from sending a stream request to the
+	// first content (upstream.DefaultFirstTokenTimeout when zero); IdleTimeout
+	// the wait for each later piece of content (upstream.DefaultIdleTimeout).
+	// Chunks without content do not count. Exceeding either is a
+	// ModelTimeoutException; before the first content no event was sent, so
+	// the router may fall back.
+	FirstTokenTimeout time.Duration
+	IdleTimeout       time.Duration
+	// MaxBufferedBytes bounds what one stream holds back from the upstream
+	// (upstream.DefaultMaxBufferedBytes when zero): content waiting for an
+	// earlier tool call to complete, the arguments of each tool call until
+	// it is closed, and a fixed charge per content block. Past it the stream
+	// ends with a ModelStreamErrorException. It also caps one SSE event.
+	MaxBufferedBytes int
+	// Logger receives operator-facing warnings (refused credentials,
+	// redirects); nil discards them.
+	Logger *slog.Logger
 }
 
 // Provider is an OpenAI-compatible backend. It is safe for concurrent use.
 type Provider struct {
-	endpoint string
-	apiKey   string
-	client   *http.Client
-	name     string
-	timeout  time.Duration
+	endpoint    string
+	apiKey      string
+	client      *http.Client
+	name        string
+	up          upstream.Backend
+	timeout     time.Duration
+	firstToken  time.Duration
+	idle        time.Duration
+	maxBuffered int
 	// newID makes tool-use IDs for upstream tool calls that came without a
 	// usable one; replaced in tests for deterministic output.
 	newID func() string
@@ -74,27 +93,25 @@ func New(opts Options) (*Provider, error) {
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("openai: base URL %q: want an absolute http or https URL", opts.BaseURL)
 	}
-	if opts.Timeout < 0 {
-		return nil, fmt.Errorf("openai: negative timeout %v", opts.Timeout)
+	if opts.Timeout < 0 || opts.FirstTokenTimeout < 0 || opts.IdleTimeout < 0 {
+		return nil, fmt.Errorf("openai: negative timeout (timeout %v, first token %v, idle %v)", opts.Timeout, opts.FirstTokenTimeout, opts.IdleTimeout)
+	}
+	if opts.MaxBufferedBytes < 0 {
+		return nil, fmt.Errorf("openai: negative MaxBufferedBytes %d", opts.MaxBufferedBytes)
 	}
 	p := &Provider{
-		endpoint: strings.TrimRight(u.String(), "/") + "/chat/completions",
-		apiKey:   opts.APIKey,
-		client:   opts.HTTPClient,
-		name:     opts.Name,
-		timeout:  opts.Timeout,
-		newID:    randomToolUseID,
-		now:      time.Now,
+		endpoint:    strings.TrimRight(u.String(), "/") + "/chat/completions",
+		apiKey:      opts.APIKey,
+		client:      upstream.Client(opts.HTTPClient),
+		name:        cmp.Or(opts.Name, "openai"),
+		timeout:     cmp.Or(opts.Timeout, DefaultTimeout),
+		firstToken:  cmp.Or(opts.FirstTokenTimeout, upstream.DefaultFirstTokenTimeout),
+		idle:        cmp.Or(opts.IdleTimeout, upstream.DefaultIdleTimeout),
+		maxBuffered: cmp.Or(opts.MaxBufferedBytes, upstream.DefaultMaxBufferedBytes),
+		newID:       randomToolUseID,
+		now:         time.Now,
 	}
-	if p.client == nil {
-		p.client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	}
-	if p.name == "" {
-		p.name = "openai"
-	}
-	if p.timeout == 0 {
-		p.timeout = DefaultTimeout
-	}
+	p.up = upstream.Backend{Name: p.name, Logger: opts.Logger, Secret: opts.APIKey}
 	return p, nil
 }
 
@@ -117,20 +134,13 @@ func (p *Provider) post(ctx context.Context, body []byte, stream bool) (*http.Re
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return nil, p.transportError(ctx, err)
+		return nil, p.up.TransportError(ctx, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return nil, p.statusError(resp.StatusCode, raw)
+		raw := upstream.ReadErrorBody(resp)
+		return nil, p.up.StatusError(ctx, resp.StatusCode, "", errorMessage(raw))
 	}
 	return resp, nil
-}
-
-// transportError classifies a failure to reach the backend (see
-// upstream.TransportError).
-func (p *Provider) transportError(ctx context.Context, err error) error {
-	return upstream.TransportError(ctx, err, p.name, p.timeout)
 }
 
 // errorBody covers the error shapes of OpenAI ({"error":{"message":…}}),
@@ -142,66 +152,28 @@ type errorBody struct {
 	Detail  json.RawMessage `json:"detail"`
 }
 
-// upstreamMessage extracts the human-readable message of an error body,
-// without the API key, bounded in length.
-func (p *Provider) upstreamMessage(raw []byte) string {
-	var msg string
+// errorMessage extracts the human-readable message of an error body, as
+// the backend wrote it (upstream.Backend.Clean makes it safe).
+func errorMessage(raw []byte) string {
 	var eb errorBody
-	if json.Unmarshal(raw, &eb) == nil {
-		var obj struct {
-			Message string `json:"message"`
-		}
-		var s string
-		switch {
-		case json.Unmarshal(eb.Error, &obj) == nil && obj.Message != "":
-			msg = obj.Message
-		case json.Unmarshal(eb.Error, &s) == nil && s != "":
-			msg = s
-		case eb.Message != "":
-			msg = eb.Message
-		case json.Unmarshal(eb.Detail, &s) == nil && s != "":
-			msg = s
-		case len(eb.Detail) > 0 && string(eb.Detail) != "null":
-			msg = string(eb.Detail)
-		}
+	if json.Unmarshal(raw, &eb) != nil {
+		return ""
 	}
-	msg = strings.TrimSpace(msg)
-	if p.apiKey != "" {
-		msg = strings.ReplaceAll(msg, p.apiKey, "[redacted]")
+	var obj struct {
+		Message string `json:"message"`
 	}
-	if len(msg) > maxErrorMessage {
-		msg = strings.ToValidUTF8(msg[:maxErrorMessage], "") + "…"
-	}
-	return msg
-}
-
-// statusError maps an upstream HTTP error to the Bedrock exception a client
-// of the real service would get for the same kind of failure.
-func (p *Provider) statusError(status int, raw []byte) *wire.Exception {
-	msg := p.upstreamMessage(raw)
-	if msg == "" {
-		msg = http.StatusText(status)
-	}
-	text := fmt.Sprintf("Backend %q returned HTTP %d: %s", p.name, status, msg)
-	var typ string
+	var s string
 	switch {
-	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity || status == http.StatusRequestEntityTooLarge:
-		typ = wire.ValidationException
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		typ = wire.AccessDeniedException
-	case status == http.StatusNotFound:
-		typ = wire.ResourceNotFoundException
-	case status == http.StatusRequestTimeout:
-		typ = wire.ModelTimeoutException
-	case status == http.StatusTooManyRequests:
-		typ = wire.ThrottlingException
-	case status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
-		typ = wire.ServiceUnavailableException
-	case status >= 500:
-		return &wire.Exception{Type: wire.ModelErrorException, Message: text, OriginalStatusCode: status}
-	default:
-		// Other 4xx (409, 415, …) are complaints about the request.
-		typ = wire.ValidationException
+	case json.Unmarshal(eb.Error, &obj) == nil && obj.Message != "":
+		return obj.Message
+	case json.Unmarshal(eb.Error, &s) == nil && s != "":
+		return s
+	case eb.Message != "":
+		return eb.Message
+	case json.Unmarshal(eb.Detail, &s) == nil && s != "":
+		return s
+	case len(eb.Detail) > 0 && string(eb.Detail) != "null":
+		return string(eb.Detail)
 	}
-	return &wire.Exception{Type: typ, Message: text}
+	return ""
 }

@@ -154,8 +154,9 @@ func TestErrorMapping(t *testing.T) {
 	}{
 		{"400 recorded", 400, mustRead(t, "testdata/errors/openai-400.json"), wire.ValidationException, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", 0},
 		{"400 developer role recorded", 400, mustRead(t, "testdata/errors/openai-400-developer.json"), wire.ValidationException, "developer", 0},
-		{"401 key echoed by upstream", 401, openAIError("Incorrect API key provided: "+testAPIKey+". You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error"), wire.AccessDeniedException, "Incorrect API key provided: [redacted].", 0},
-		{"403", 403, openAIError("Project does not have access to model gpt-5", "invalid_request_error"), wire.AccessDeniedException, "Project does not have access", 0},
+		// converse's own key refused: not the caller's fault (see TestCredentialsRefused).
+		{"401 key echoed by upstream", 401, openAIError("Incorrect API key provided: "+testAPIKey+". You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error"), wire.ServiceUnavailableException, "refused this server's credentials (HTTP 401)", 0},
+		{"403", 403, openAIError("Project does not have access to model gpt-5", "invalid_request_error"), wire.ServiceUnavailableException, "refused this server's credentials (HTTP 403)", 0},
 		{"404 recorded", 404, mustRead(t, "testdata/errors/openai-404.json"), wire.ResourceNotFoundException, "The model `gpt-4.1-nano-wrong` does not exist", 0},
 		{"408", 408, openAIError("Request timed out.", "timeout"), wire.ModelTimeoutException, "Request timed out.", 0},
 		{"429 recorded (OpenRouter)", 429, mustRead(t, "testdata/errors/openrouter-429.json"), wire.ThrottlingException, "Rate limit exceeded: limit_rpm/meta-llama", 0},
@@ -165,7 +166,9 @@ func TestErrorMapping(t *testing.T) {
 		{"500 llama.cpp", 500, []byte(`{"error":{"code":500,"message":"context shift is disabled","type":"server_error"}}`), wire.ModelErrorException, "context shift is disabled", 500},
 		{"502", 502, []byte("<html>Bad Gateway</html>"), wire.ServiceUnavailableException, "HTTP 502: Bad Gateway", 0},
 		{"503", 503, openAIError("The engine is currently overloaded, please try again later.", "server_error"), wire.ServiceUnavailableException, "overloaded", 0},
-		{"504 empty body", 504, nil, wire.ServiceUnavailableException, "Gateway Timeout", 0},
+		{"504 empty body", 504, nil, wire.ModelTimeoutException, "Gateway Timeout", 0},
+		{"529", 529, nil, wire.ServiceUnavailableException, "HTTP 529: Overloaded", 0},
+		{"501", 501, []byte(`{"error":{"message":"streaming not implemented"}}`), wire.ModelErrorException, "streaming not implemented", 501},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -261,7 +264,7 @@ func TestTimeouts(t *testing.T) {
 		first := "data: " + `{"choices":[{"index":0,"delta":{"content":"Hel"}}]}` + "\n\n"
 		srv, cancelled := hangingServer(t, first)
 		defer srv.Close()
-		p := newTestProviderOpts(t, Options{BaseURL: srv.URL + "/v1", Timeout: 50 * time.Millisecond})
+		p := newTestProviderOpts(t, Options{BaseURL: srv.URL + "/v1", IdleTimeout: 50 * time.Millisecond})
 		events, err := collect(p.ConverseStream(t.Context(), &provider.Call{UpstreamModel: "m", Request: textRequest("hi")}))
 		var ex *wire.Exception
 		if !errors.As(err, &ex) || ex.Type != wire.ModelTimeoutException {
@@ -337,6 +340,31 @@ func TestMidStreamFailures(t *testing.T) {
 				t.Errorf("%d events before the error, want %d:\n%s", len(events), tt.wantEvents, dumpEvents(t, events))
 			}
 		})
+	}
+}
+
+// An error chunk naming a status maps like that status would have before
+// the stream, as far as a stream can carry it.
+func TestMidStreamErrorStatus(t *testing.T) {
+	text := "data: " + `{"choices":[{"index":0,"delta":{"content":"Hel"}}]}` + "\n\n"
+	for _, tc := range []struct {
+		code       string
+		wantType   string
+		wantStatus int
+	}{
+		{`429`, wire.ThrottlingException, 0},
+		{`503`, wire.ServiceUnavailableException, 0},
+		{`504`, wire.ModelStreamErrorException, 504},
+		{`"rate_limit_exceeded"`, wire.ModelStreamErrorException, 500},
+	} {
+		body := text + "data: " + `{"error":{"message":"stop","code":` + tc.code + `}}` + "\n\n"
+		srv := newRecordingServer(t, 200, "text/event-stream", []byte(body))
+		p := newTestProvider(t, srv.URL+"/v1")
+		_, err := collect(p.ConverseStream(t.Context(), &provider.Call{UpstreamModel: "m", Request: textRequest("hi")}))
+		ex := wire.AsException(err)
+		if err == nil || ex.Type != tc.wantType || ex.OriginalStatusCode != tc.wantStatus {
+			t.Errorf("code %s: %v (%d), want %s (%d)", tc.code, err, ex.OriginalStatusCode, tc.wantType, tc.wantStatus)
+		}
 	}
 }
 

@@ -34,8 +34,10 @@ type chatChunk struct {
 // ConverseStream sends the request with stream: true and include_usage,
 // and yields the answer as ConverseStream events in Bedrock's order:
 // messageStart; per block an optional contentBlockStart (tool calls only),
-// its deltas and contentBlockStop; messageStop; metadata. Breaking out of
-// the loop cancels the upstream request and closes its body.
+// its deltas and contentBlockStop; messageStop; metadata. messageStart goes
+// out with the first content (see upstream.Liveness), so a backend that
+// produces nothing within the first-token timeout fails before any event.
+// Breaking out of the loop cancels the upstream request and closes its body.
 func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {
 		start := p.now()
@@ -44,51 +46,52 @@ func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Se
 			yield(nil, err)
 			return
 		}
-		// The timeout bounds each wait for the upstream, not the whole
-		// stream: a long answer that keeps coming is fine.
-		ctx, idle, stop := upstream.Idle(ctx, p.timeout)
-		defer stop()
+		ctx, live := p.up.Watch(ctx, p.firstToken, p.idle)
+		defer live.Stop()
+		fail := func(err error) { yield(nil, live.Fail(err)) }
 		resp, err := p.post(ctx, body, true)
 		if err != nil {
-			yield(nil, err)
+			fail(err)
 			return
 		}
 		defer resp.Body.Close()
-		if !yield(&wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}}, nil) {
-			return
-		}
-		st := &streamState{p: p, req: c.Request, tools: map[int]*block{}}
+		st := &streamState{p: p, req: c.Request, tools: map[int]*block{}, budget: p.up.Budget(p.maxBuffered)}
+		st.out = append(st.out, &wire.StreamEvent{MessageStart: &wire.MessageStartEvent{Role: wire.ConversationRoleAssistant}})
 		done := false
-		for ev, err := range sse.Read(resp.Body, sse.Options{}) {
+		limit := min(p.maxBuffered, sse.DefaultMaxEventBytes)
+		for ev, err := range sse.Read(resp.Body, sse.Options{MaxEventBytes: limit, MaxLineBytes: min(limit, sse.DefaultMaxLineBytes)}) {
 			if err != nil {
-				yield(nil, p.streamError(ctx, err))
+				fail(p.streamError(ctx, err))
 				return
 			}
-			idle.Reset(p.timeout)
 			if strings.TrimSpace(ev.Data) == "[DONE]" {
 				done = true
 				break
 			}
 			var chunk chatChunk
 			if err := json.Unmarshal([]byte(ev.Data), &chunk); err != nil {
-				yield(nil, &wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("Backend %q sent a stream chunk that is not JSON.", p.name), OriginalStatusCode: 200})
+				fail(&wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("Backend %q sent a stream chunk that is not JSON.", p.name), OriginalStatusCode: 200})
 				return
 			}
 			if len(chunk.Error) > 0 && string(chunk.Error) != "null" {
-				msg := p.upstreamMessage([]byte(ev.Data))
-				if msg == "" {
-					msg = "unknown error"
-				}
-				yield(nil, &wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("Backend %q failed mid-stream: %s", p.name, msg), OriginalStatusCode: 200, OriginalMessage: msg})
+				fail(p.up.StreamError(ctx, errorStatus(chunk.Error), "", errorMessage([]byte(ev.Data))))
 				return
 			}
 			st.chunk(&chunk)
-			if !st.flush(yield) {
+			if st.err != nil {
+				fail(st.err)
+				return
+			}
+			if !live.Emit(st.take(), yield) {
 				return
 			}
 		}
+		if context.Cause(ctx) != nil {
+			fail(p.up.TransportError(ctx, context.Cause(ctx)))
+			return
+		}
 		if !done && st.finish == nil {
-			yield(nil, &wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("The stream from backend %q ended before the answer was complete.", p.name), OriginalStatusCode: 200})
+			fail(&wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("The stream from backend %q ended before the answer was complete.", p.name), OriginalStatusCode: 200})
 			return
 		}
 		st.end()
@@ -99,14 +102,27 @@ func (p *Provider) ConverseStream(ctx context.Context, c *provider.Call) iter.Se
 				Metrics: &wire.ConverseStreamMetrics{LatencyMs: p.now().Sub(start).Milliseconds()},
 			}},
 		)
-		st.flush(yield)
+		live.Emit(st.take(), yield)
 	}
+}
+
+// errorStatus is the HTTP status an error chunk names in its numeric code
+// (vLLM, llama.cpp), 0 when it names none.
+func errorStatus(raw json.RawMessage) int {
+	var e struct {
+		Code json.RawMessage `json:"code"`
+	}
+	var code int
+	if json.Unmarshal(raw, &e) == nil && json.Unmarshal(e.Code, &code) == nil && code >= 400 && code <= 599 {
+		return code
+	}
+	return 0
 }
 
 // streamError classifies a failure while reading the stream body.
 func (p *Provider) streamError(ctx context.Context, err error) error {
 	if context.Cause(ctx) != nil {
-		return p.transportError(ctx, err)
+		return p.up.TransportError(ctx, err)
 	}
 	if errors.Is(err, sse.ErrLineTooLong) || errors.Is(err, sse.ErrEventTooLarge) {
 		return &wire.Exception{Type: wire.ModelStreamErrorException, Message: fmt.Sprintf("Backend %q sent an oversized stream event.", p.name), OriginalStatusCode: 200}
@@ -122,6 +138,11 @@ const (
 	toolBlock
 )
 
+// blockCost is what a content block is charged against the stream's
+// budget for its own state, so that a stream opening block after block is
+// bounded too.
+const blockCost = 256
+
 // block is one content block of the answer, in output order.
 type block struct {
 	kind blockKind
@@ -129,9 +150,10 @@ type block struct {
 	pos  int
 	id   string
 	name string
-	// args is every argument fragment received, to tell when a tool call's
-	// input is complete.
+	// args is every argument fragment received while the call is open, to
+	// check its input once it closes; scan tells when it is whole.
 	args strings.Builder
+	scan jsonScan
 	// pending is content received while an earlier block was still open;
 	// it is sent as one delta when this block's turn comes.
 	pending strings.Builder
@@ -143,10 +165,13 @@ type block struct {
 // but OpenAI's parallel tool calls may (fragments are keyed by index), so
 // one block is live at a time and later blocks buffer until the live one is
 // complete: a text block as soon as anything follows it, a tool call once
-// its arguments are a whole JSON value.
+// its arguments are a whole JSON value. Everything held is charged to
+// budget; the first charge that does not fit is err, and ends the stream.
 type streamState struct {
 	p      *Provider
 	req    *wire.ConverseRequest
+	budget *upstream.Budget
+	err    error
 	blocks []*block
 	// live is the index of the block being streamed; blocks before it are
 	// closed. live == len(blocks) means none is open yet.
@@ -163,13 +188,22 @@ type streamState struct {
 	out       []*wire.StreamEvent
 }
 
-func (s *streamState) flush(yield func(*wire.StreamEvent, error) bool) bool {
+// take returns the events translated so far and starts a new batch.
+func (s *streamState) take() []*wire.StreamEvent {
 	out := s.out
-	s.out = s.out[:0]
-	for _, ev := range out {
-		if !yield(ev, nil) {
-			return false
-		}
+	s.out = nil
+	return out
+}
+
+// hold charges n bytes to the budget; false (with s.err set) when they do
+// not fit, and then the caller keeps nothing.
+func (s *streamState) hold(n int) bool {
+	if s.err != nil {
+		return false
+	}
+	if err := s.budget.Take(n); err != nil {
+		s.err = err
+		return false
 	}
 	return true
 }
@@ -209,8 +243,8 @@ func (s *streamState) appendText(kind blockKind, text string) {
 	var b *block
 	if n := len(s.blocks); n > 0 && s.blocks[n-1].kind == kind {
 		b = s.blocks[n-1]
-	} else {
-		b = s.newBlock(kind)
+	} else if b = s.newBlock(kind); b == nil {
+		return
 	}
 	s.send(b, text)
 	s.advance()
@@ -227,6 +261,9 @@ func (s *streamState) toolDelta(tc toolCall) {
 		b = s.lastTool
 	}
 	if b == nil {
+		if !s.hold(blockCost) {
+			return
+		}
 		b = &block{kind: toolBlock, pos: len(s.blocks), id: s.p.toolUseID(tc.ID), name: tc.Function.Name}
 		s.blocks = append(s.blocks, b)
 		if tc.Index != nil {
@@ -238,19 +275,24 @@ func (s *streamState) toolDelta(tc toolCall) {
 		b.name = tc.Function.Name
 	}
 	if tc.Function.Arguments != "" {
-		b.args.WriteString(tc.Function.Arguments)
 		if s.index(b) < s.live {
 			// More arguments for a call already closed: the upstream
 			// interleaved in a way we could not foresee.
 			s.malformed = true
-		} else {
+		} else if s.hold(len(tc.Function.Arguments)) {
+			b.args.WriteString(tc.Function.Arguments)
+			b.scan.write(tc.Function.Arguments)
 			s.send(b, tc.Function.Arguments)
 		}
 	}
 	s.advance()
 }
 
+// newBlock starts a block of kind; nil when the budget has no room for it.
 func (s *streamState) newBlock(kind blockKind) *block {
+	if !s.hold(blockCost) {
+		return nil
+	}
 	b := &block{kind: kind, pos: len(s.blocks)}
 	s.blocks = append(s.blocks, b)
 	s.open(len(s.blocks) - 1)
@@ -280,7 +322,8 @@ func (s *streamState) open(i int) {
 	}
 	if b.pending.Len() > 0 {
 		text := b.pending.String()
-		b.pending.Reset()
+		s.budget.Give(len(text))
+		b.pending = strings.Builder{}
 		s.delta(i, b, text)
 	}
 }
@@ -292,7 +335,9 @@ func (s *streamState) send(b *block, text string) {
 		s.delta(i, b, text)
 		return
 	}
-	b.pending.WriteString(text)
+	if s.hold(len(text)) {
+		b.pending.WriteString(text)
+	}
 }
 
 func (s *streamState) delta(i int, b *block, text string) {
@@ -314,7 +359,7 @@ func (s *streamState) delta(i int, b *block, text string) {
 func (s *streamState) advance() {
 	for s.live < len(s.blocks)-1 {
 		b := s.blocks[s.live]
-		if b.kind == toolBlock && !json.Valid([]byte(b.args.String())) {
+		if b.kind == toolBlock && !b.scan.whole() {
 			return
 		}
 		s.close()
@@ -333,6 +378,9 @@ func (s *streamState) close() {
 		} else if _, ok := toolInput(b.args.String()); !ok {
 			s.malformed = true
 		}
+		// The input was checked; it need not be kept.
+		s.budget.Give(b.args.Len())
+		b.args = strings.Builder{}
 	}
 	s.out = append(s.out, &wire.StreamEvent{ContentBlockStop: &wire.ContentBlockStopEvent{ContentBlockIndex: i}})
 	s.live++
@@ -359,3 +407,54 @@ func (s *streamState) stopReason() wire.StopReason {
 	hasTools := len(s.tools) > 0 || s.lastTool != nil
 	return stopReason(s.finish, s.matched, s.req, hasTools)
 }
+
+// jsonScan tells, fragment by fragment, whether a tool call's arguments
+// are one whole JSON object or array (followed by nothing but white
+// space), without rescanning what came before: re-validating the whole
+// input on every fragment made a long input quadratic. Whether the whole
+// value is valid JSON is checked once, when the call closes.
+type jsonScan struct {
+	depth                                    int
+	started, closed, junk, inString, escaped bool
+}
+
+func (j *jsonScan) write(s string) {
+	for i := 0; i < len(s) && !j.junk; i++ {
+		c := s[i]
+		space := c == ' ' || c == '\t' || c == '\n' || c == '\r'
+		switch {
+		case j.closed:
+			j.junk = !space
+		case j.inString:
+			switch {
+			case j.escaped:
+				j.escaped = false
+			case c == '\\':
+				j.escaped = true
+			case c == '"':
+				j.inString = false
+			}
+		case !j.started:
+			if space {
+				continue
+			}
+			if c != '{' && c != '[' {
+				// Not an object: never whole, found malformed at the end.
+				j.junk = true
+				continue
+			}
+			j.started, j.depth = true, 1
+		case c == '"':
+			j.inString = true
+		case c == '{' || c == '[':
+			j.depth++
+		case c == '}' || c == ']':
+			j.depth--
+			j.closed = j.depth == 0
+		}
+	}
+}
+
+// whole reports whether the arguments so far are one complete object or
+// array.
+func (j *jsonScan) whole() bool { return j.closed && !j.junk }

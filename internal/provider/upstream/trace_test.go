@@ -52,7 +52,7 @@ func TestTracedInjects(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, kv := range rec.Ended()[0].Attributes() {
-		got[string(kv.Key)] = kv.Value.Emit()
+		got[string(kv.Key)] = kv.Value.String()
 	}
 	if got["server.address"] != "api.example.com" || got["server.port"] != "443" {
 		t.Errorf("span attributes %v, want server.address api.example.com and server.port 443", got)
