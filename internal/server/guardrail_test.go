@@ -419,3 +419,17 @@ func clientEndpoint(t *testing.T, c *bedrockruntime.Client) string {
 	t.Helper()
 	return *c.Options().BaseEndpoint
 }
+
+// TestJavaScriptGuardrails runs jstest/guardrail.mjs: the same guardrail
+// through the official JavaScript SDK (HTTP/2).
+func TestJavaScriptGuardrails(t *testing.T) {
+	script, err := builtin.ParseScript([]byte(guardrailScript))
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := servertest.Start(t, servertest.Options{Builtin: builtin.Options{Script: script}, Guardrails: guardrails(t)})
+	out := clientScript(t, "guardrail.mjs", endpoint, devKey)
+	if n := strings.Count(out, `"ok":true`); n != 6 {
+		t.Errorf("%d of 6 checks passed", n)
+	}
+}
