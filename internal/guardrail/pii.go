@@ -33,7 +33,6 @@ type piiDetector struct {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-func isAt(c byte) bool    { return c == '@' }
 func isColon(c byte) bool { return c == ':' }
 
 func ipValid(s string) bool {
