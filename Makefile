@@ -10,6 +10,7 @@ FUZZ := \
 	./internal/eventstream:FuzzRead \
 	./internal/wire:FuzzValidate \
 	./internal/guardrail:FuzzAssess \
+	./internal/guardrail:FuzzDetectorRegions \
 	./internal/auth:FuzzParseAuthorization \
 	./internal/glob:FuzzMatch \
 	./internal/sse:FuzzRead \
