@@ -54,6 +54,9 @@ type Model struct {
 
 	MaxOutputTokens int // 0 = unknown, not enforced
 	Source          string
+
+	// ContextTokens is the context window in tokens (0: see ContextWindow).
+	ContextTokens int
 }
 
 // Catalog is an immutable set of models; safe for concurrent use.
@@ -171,6 +174,9 @@ func invalid(format string, args ...any) error {
 // CheckCapabilities applies the rules that depend on the model: it assumes
 // the request already passed (*wire.Validator).Converse.
 func (c *Catalog) CheckCapabilities(m Model, req *wire.ConverseRequest) error {
+	if err := checkFamilyRules(m, req); err != nil {
+		return err
+	}
 	if tc := req.ToolConfig; tc != nil {
 		if !m.Tools {
 			// [Obs] wording of the service for models without tool use

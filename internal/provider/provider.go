@@ -65,3 +65,14 @@ type CacheReporter interface {
 type GuardrailForwarder interface {
 	ForwardsGuardrails() bool
 }
+
+// FieldChecker is implemented by backends that cannot honour every
+// optional member of a Converse request (serviceTier, performanceConfig,
+// promptVariables, …): CheckFields returns a ValidationException naming
+// the member when the request asks for what the backend cannot do, so a
+// field is refused rather than silently dropped (docs/fields.md). A
+// backend without it honours every member (the bedrock backend forwards
+// them to Bedrock).
+type FieldChecker interface {
+	CheckFields(req *wire.ConverseRequest) error
+}

@@ -154,6 +154,9 @@ func (r *Router) prepare(c *provider.Call, stream bool) (plan, error) {
 		if err := r.opts.Catalog.CheckCapabilities(p.model, c.Request); err != nil {
 			return p, err
 		}
+		if err := r.checkContextWindow(p.model, c); err != nil {
+			return p, err
+		}
 		if stream {
 			if err := r.opts.Catalog.CheckStream(p.model, c.Request); err != nil {
 				return p, err
@@ -168,6 +171,11 @@ func (r *Router) prepare(c *provider.Call, stream bool) (plan, error) {
 func attempt(c *provider.Call, t target, first bool) (*provider.Call, error) {
 	cc := *c
 	cc.UpstreamModel = t.model
+	if fc, ok := t.provider.(provider.FieldChecker); ok {
+		if err := fc.CheckFields(cc.Request); err != nil {
+			return nil, err
+		}
+	}
 	if ch, ok := t.provider.(Checker); ok && !first {
 		if err := ch.Check(&cc); err != nil {
 			return nil, err
@@ -207,6 +215,9 @@ func (r *Router) converse(ctx context.Context, c *provider.Call) (out *wire.Conv
 		cc, err := attempt(c, t, i == 0)
 		if err != nil {
 			r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
+			if i == 0 {
+				last = err // no backend takes it: the first one's refusal says why
+			}
 			continue
 		}
 		invocationlog.Routed(ctx, t.name, t.model)
@@ -217,6 +228,7 @@ func (r *Router) converse(ctx context.Context, c *provider.Call) (out *wire.Conv
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			var u *metrics.Usage
 			if err == nil {
+				r.complete(ctx, cc, out)
 				out.Usage = r.account(ctx, cc, p, t, out.Usage)
 				u = usageOf(out.Usage)
 			}
@@ -258,8 +270,12 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 			cc, err := attempt(c, t, i == 0)
 			if err != nil {
 				r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
+				if i == 0 {
+					last = err
+				}
 				continue
 			}
+			var out outputTally
 			invocationlog.Routed(ctx, t.name, t.model)
 			rec.attempt(r, t)
 			started, retry := false, false
@@ -277,7 +293,9 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 					failure = err
 				} else if ev.ContentBlockDelta != nil {
 					rec.firstToken()
+					out.see(ev.ContentBlockDelta.Delta)
 				} else if ev.Metadata != nil {
+					r.completeStream(ctx, cc, ev.Metadata, &out)
 					ev.Metadata.Usage = r.account(ctx, cc, p, t, ev.Metadata.Usage)
 					u = usageOf(ev.Metadata.Usage)
 				}

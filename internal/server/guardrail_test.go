@@ -152,8 +152,11 @@ func TestGuardrailConverseInput(t *testing.T) {
 			if text != blockedIn || out.StopReason != types.StopReasonGuardrailIntervened {
 				t.Errorf("got %q (%s), want the blocked input message and guardrail_intervened", text, out.StopReason)
 			}
-			if *g.ActionReason != "Guardrail blocked." || *out.Usage.InputTokens != 0 || g.OutputAssessments != nil {
-				t.Errorf("reason %q, usage %d, outputs %v", *g.ActionReason, *out.Usage.InputTokens, g.OutputAssessments)
+			// The backend was not called: no output assessment, and the
+			// router counts the usage offline as for any backend that
+			// reports none.
+			if *g.ActionReason != "Guardrail blocked." || g.OutputAssessments != nil {
+				t.Errorf("reason %q, outputs %v", *g.ActionReason, g.OutputAssessments)
 			}
 		})
 	}

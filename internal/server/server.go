@@ -364,6 +364,7 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) 
 	if err := s.validate(&in, false); err != nil {
 		return err
 	}
+	invocationlog.FromContext(r.Context()).Fields(in.RequestMetadata, in.ProjectIdentifier)
 	out, err := s.opts.Router.Converse(r.Context(), s.call(req, &in))
 	if err != nil {
 		return shutdownError(r.Context(), err)
@@ -390,6 +391,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 	if err := s.validate(&in, true); err != nil {
 		return err
 	}
+	invocationlog.FromContext(r.Context()).Fields(in.RequestMetadata, in.ProjectIdentifier)
 	inv := invocationlog.FromContext(r.Context())
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)

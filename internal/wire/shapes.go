@@ -26,6 +26,7 @@ type ConverseRequest struct {
 	PerformanceConfig                 *PerformanceConfiguration       `json:"performanceConfig,omitempty"`
 	ServiceTier                       *ServiceTier                    `json:"serviceTier,omitempty"`
 	OutputConfig                      *OutputConfig                   `json:"outputConfig,omitempty"`
+	ProjectIdentifier                 string                          `json:"projectIdentifier,omitempty"`
 }
 
 // Message is the API model shape of the same name.

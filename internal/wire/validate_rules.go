@@ -55,6 +55,9 @@ func converseRules(req *ConverseRequest, stream bool) error {
 			return invalid("%s is a guardContent block, but the request has no guardrailConfig. Add guardrailConfig with the guardrailIdentifier and guardrailVersion to apply, or send the content as a text block.", at)
 		}
 	}
+	if err := requestDocuments(req); err != nil {
+		return err
+	}
 	if isPromptARN(req.ModelID) {
 		// [M] Converse docs: with a Prompt-management prompt these fields
 		// come from the prompt and must not be sent.
@@ -116,6 +119,9 @@ func conversation(msgs []Message, system []SystemContentBlock, tc *ToolConfigura
 	if err := roles(msgs); err != nil {
 		return err
 	}
+	if err := blockPlacement(msgs); err != nil {
+		return err
+	}
 	if err := toolSchemas(tc); err != nil {
 		return err
 	}
@@ -128,7 +134,11 @@ func conversation(msgs []Message, system []SystemContentBlock, tc *ToolConfigura
 	if err := media(msgs); err != nil {
 		return err
 	}
-	return cachePoints(msgs, system, tc)
+	if err := cachePoints(msgs, system, tc); err != nil {
+		return err
+	}
+	// The model's own check, so after the service's.
+	return uniqueToolNames(tc)
 }
 
 func hasBlock(m Message, pred func(ContentBlock) bool) bool {

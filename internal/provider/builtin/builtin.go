@@ -172,6 +172,15 @@ func (m *Model) reply(c *provider.Call, a *action) (reply, error) {
 			if text, ok = toolResultAnswer(req); !ok {
 				text = answerText(req)
 			}
+			if pv, ok := promptAnswer(req); ok {
+				text = pv
+			}
+			// outputConfig: the answer is JSON valid against the schema (output.go).
+			if structured, ok, err := structuredAnswer(req); err != nil {
+				return r, err
+			} else if ok {
+				text = structured
+			}
 		}
 	}
 

@@ -58,6 +58,8 @@ func toolCalls(req *wire.ConverseRequest) []wire.ToolUseBlock {
 	calls := make([]wire.ToolUseBlock, 0, len(chosen))
 	for i, s := range chosen {
 		input := fillSchema(schemaOf(s), &filler{text: question, numbers: numbersIn(question)})
+		// Valid against the tool's schema whatever values were picked (schema.go).
+		input = conformInput(inputSchemaJSON(s), input)
 		b, _ := json.Marshal(input) // built from JSON values only
 		calls = append(calls, wire.ToolUseBlock{
 			ToolUseID: toolUseID(req, s.Name, i),
