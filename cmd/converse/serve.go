@@ -192,11 +192,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeInvocations()
+	guards, err := guardrails(cfg)
+	if err != nil {
+		return err
+	}
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
 		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cacheRegistry(rdb, cfg.Redis),
 		ProviderNames: providerNames(cfg), TracerProvider: tel.TracerProvider,
 		Quotas: quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
+		Guardrails: guards,
 	})
 	if err != nil {
 		return err
@@ -231,6 +236,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxBodyBytes:         cfg.Server.MaxBodyBytes,
 		MaxInflightBodyBytes: inflightBudget(cfg.Server),
 		BodyBudgetWait:       cfg.Server.BodyBudgetWait,
+		Guardrails:           guards,
 	})
 	if err != nil {
 		return err

@@ -65,6 +65,12 @@ type Config struct {
 	// InvocationLog, when it has an output, records every Converse and
 	// ConverseStream call as a JSON line.
 	InvocationLog InvocationLog `yaml:"invocation_log"`
+	// Guardrails are applied by converse itself to calls with
+	// guardrailConfig (except on bedrock backends) and by ApplyGuardrail.
+	Guardrails []Guardrail `yaml:"guardrails"`
+	// GuardrailMaxCharacters bounds the text one assessment reads
+	// (default 200000).
+	GuardrailMaxCharacters int `yaml:"guardrail_max_characters"`
 	// Playground is the web playground at /playground.
 	Playground Playground `yaml:"playground"`
 }
@@ -364,6 +370,7 @@ func (c *Config) check() error {
 	}
 	errs = append(errs, c.checkRouting()...)
 	errs = append(errs, c.checkQuotas()...)
+	errs = append(errs, c.checkGuardrails()...)
 	errs = append(errs, c.Telemetry.check()...)
 	if c.LogLevel != "" && !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))

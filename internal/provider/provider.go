@@ -58,6 +58,14 @@ type CacheReporter interface {
 	ReportsCacheUsage() bool
 }
 
+// GuardrailForwarder is implemented by backends that apply a request's
+// guardrailConfig themselves (AWS Bedrock, which receives the body as the
+// client sent it). The router applies converse's own guardrails to every
+// other backend.
+type GuardrailForwarder interface {
+	ForwardsGuardrails() bool
+}
+
 // FieldChecker is implemented by backends that cannot honour every
 // optional member of a Converse request (serviceTier, performanceConfig,
 // promptVariables, …): CheckFields returns a ValidationException naming

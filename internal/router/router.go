@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/guardrail"
 	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
@@ -57,6 +58,9 @@ type Options struct {
 	// TracerProvider makes a client span per backend call (trace.go); nil
 	// traces nothing, at no cost.
 	TracerProvider trace.TracerProvider
+	// Guardrails are applied to calls with guardrailConfig on every backend
+	// that does not apply it itself (guardrail.go); nil knows none.
+	Guardrails *guardrail.Set
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
@@ -219,7 +223,7 @@ func (r *Router) converse(ctx context.Context, c *provider.Call) (out *wire.Conv
 		invocationlog.Routed(ctx, t.name, t.model)
 		rec.attempt(r, t)
 		began := time.Now()
-		out, err := r.converseAttempt(ctx, cc, t)
+		out, err := r.guardedConverse(ctx, cc, t)
 		rec.upstream(time.Since(began))
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			var u *metrics.Usage
@@ -301,7 +305,10 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 			// The backend's time is what passes between handing us one
 			// event and the next (and closing); the loop body is ours.
 			mark := time.Now()
-			for ev, err := range ordered(t.name, r.streamAttempt(ctx, cc, t)) {
+			open := func(cc *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
+				return ordered(t.name, r.streamAttempt(ctx, cc, t))
+			}
+			for ev, err := range r.guardedStream(ctx, cc, t, open) {
 				rec.upstream(time.Since(mark))
 				over := step(ev, err)
 				mark = time.Now()

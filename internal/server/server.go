@@ -119,6 +119,8 @@ type Options struct {
 	// it, before authentication (the handler authenticates what needs it);
 	// nil: those paths are unknown operations like any other.
 	Playground http.Handler
+	// Guardrails answers ApplyGuardrail (guardrail.go); nil knows none.
+	Guardrails Guardrails
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -195,6 +197,7 @@ func New(opts Options) (*Server, error) {
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.ops[op.suffix] = h
 	}
+	s.registerGuardrails()
 	for _, op := range []string{"invoke", "invoke-with-response-stream", "invoke-with-bidirectional-stream"} {
 		h := s.operation(op, s.notImplemented)
 		s.mux.Handle("POST /model/{modelId}/"+op, h)
@@ -326,7 +329,12 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 	// backend call or token count.
 	modelID := r.PathValue("modelId")
 	invocationlog.FromContext(r.Context()).Request(id.Principal.Name, body)
-	if err := id.Principal.Authorize(modelID, s.opts.Router.ModelForms(modelID)); err != nil {
+	if isGuardrailRequest(r) {
+		err = authorizeGuardrail(id.Principal, r.PathValue("guardrailIdentifier"))
+	} else {
+		err = id.Principal.Authorize(modelID, s.opts.Router.ModelForms(modelID))
+	}
+	if err != nil {
 		return err
 	}
 	return h(w, r, &request{modelID: modelID, body: body, principal: id.Principal, received: time.Now()})

@@ -46,6 +46,15 @@ func converseRules(req *ConverseRequest, stream bool) error {
 	if !stream && req.GuardrailConfig != nil && req.GuardrailConfig.StreamProcessingMode != "" {
 		return invalid("guardrailConfig.streamProcessingMode is only valid on ConverseStream. Remove it from the Converse request, or call ConverseStream.")
 	}
+	// guardContent marks what a guardrail assesses [Doc "Include a
+	// guardrail with the Converse API"]; without guardrailConfig there is
+	// no guardrail, and a caller who expects one must not get an unguarded
+	// answer silently.
+	if req.GuardrailConfig == nil {
+		if at := firstGuardContent(req); at != "" {
+			return invalid("%s is a guardContent block, but the request has no guardrailConfig. Add guardrailConfig with the guardrailIdentifier and guardrailVersion to apply, or send the content as a text block.", at)
+		}
+	}
 	if err := requestDocuments(req); err != nil {
 		return err
 	}
@@ -525,4 +534,22 @@ func toolResultJSON(msgs []Message) error {
 		}
 	}
 	return nil
+}
+
+// firstGuardContent returns the 0-based path of the first guardContent
+// block of the request, or "".
+func firstGuardContent(req *ConverseRequest) string {
+	for i, b := range req.System {
+		if b.GuardContent != nil {
+			return fmt.Sprintf("system.%d", i)
+		}
+	}
+	for i, m := range req.Messages {
+		for j, b := range m.Content {
+			if b.GuardContent != nil {
+				return fmt.Sprintf("messages.%d.content.%d", i, j)
+			}
+		}
+	}
+	return ""
 }
