@@ -119,7 +119,7 @@ func TestGuardrailConverseInput(t *testing.T) {
 		name, prompt, policy string
 		blocked              bool
 	}{
-		{"clean", "What is the capital of France?", "", false},
+		{"clean", `Say "The capital of France is Paris."`, "", false},
 		{"custom word", "Tell me about blorp.", "word", true},
 		{"profanity", "What the damn is this?", "word", true},
 		{"card number", "Charge 4111 1111 1111 1111 please.", "sensitive", true},
@@ -144,7 +144,7 @@ func TestGuardrailConverseInput(t *testing.T) {
 				t.Errorf("invocation metrics %+v, want one topic unit", in.InvocationMetrics)
 			}
 			if !tc.blocked {
-				if out.StopReason != types.StopReasonEndTurn || !strings.Contains(text, tc.prompt) || *g.ActionReason != "No action." {
+				if out.StopReason != types.StopReasonEndTurn || text != "The capital of France is Paris." || *g.ActionReason != "No action." {
 					t.Errorf("clean prompt: stop %s, reason %s, text %q", out.StopReason, *g.ActionReason, text)
 				}
 				return
@@ -163,11 +163,11 @@ func TestGuardrailConverseInput(t *testing.T) {
 }
 
 // ANONYMIZE on the prompt: the model sees {EMAIL}, never the address
-// (the built-in model quotes the prompt it got).
+// (asked to say it, the built-in model repeats what it got).
 func TestGuardrailConverseInputMasked(t *testing.T) {
 	client := startGuarded(t)
 	out, err := client.Converse(t.Context(), &bedrockruntime.ConverseInput{
-		ModelId: aws.String(haiku), Messages: []types.Message{userText("My address is jane.doe@example.com, order ORD-123456.")}, GuardrailConfig: guardCfg(types.GuardrailTraceEnabled),
+		ModelId: aws.String(haiku), Messages: []types.Message{userText(`Say "My address is jane.doe@example.com, order ORD-123456."`)}, GuardrailConfig: guardCfg(types.GuardrailTraceEnabled),
 	})
 	if err != nil {
 		t.Fatal(err)
