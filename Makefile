@@ -9,6 +9,8 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZ := \
 	./internal/eventstream:FuzzRead \
 	./internal/wire:FuzzValidate \
+	./internal/guardrail:FuzzAssess \
+	./internal/guardrail:FuzzDetectorRegions \
 	./internal/auth:FuzzParseAuthorization \
 	./internal/glob:FuzzMatch \
 	./internal/sse:FuzzRead \

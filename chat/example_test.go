@@ -66,10 +66,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(strings.SplitAfter(resp.Text, ".")[0])
+	fmt.Println(resp.Text)
 	fmt.Println(resp.StopReason)
 	// Output:
-	// You asked: "Tell me a joke".
+	// Experts usually approach a joke by breaking it into smaller parts.
 	// end_turn
 }
 
@@ -179,8 +179,8 @@ func Example_cacheConversationHistory() {
 		fmt.Println(strings.SplitAfter(resp.Text, ".")[0])
 	}
 	// Output:
-	// You asked: "What career advice would you give me?".
-	// You asked: "And for a second career?".
+	// Most questions about career advice come down to a trade-off between cost and benefit.
+	// Clear names and small steps make a second career easier to follow.
 }
 
 // An image beside the question.
@@ -246,11 +246,11 @@ func ExamplePrompt_Stream() {
 		}
 		text.WriteString(chunk.Text) // print it as it comes in a real program
 		if chunk.Usage != nil {
-			fmt.Println(strings.SplitAfter(text.String(), ".")[0])
+			fmt.Println(text.String())
 			fmt.Println("output tokens > 0:", chunk.Usage.OutputTokens > 0)
 		}
 	}
 	// Output:
-	// You asked: "Tell me a joke".
+	// Experts usually approach a joke by breaking it into smaller parts.
 	// output tokens > 0: true
 }

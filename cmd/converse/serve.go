@@ -51,6 +51,7 @@ type serveFlags struct {
 	replay     string
 	grace      time.Duration
 	writeLimit time.Duration
+	playground bool
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -71,6 +72,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.script, "script", "", "built-in model: scripted rules from this YAML `file` (see docs/emulator.md)")
 	fs.StringVar(&f.record, "record", "", "record every exchange with the backends into `dir`")
 	fs.StringVar(&f.replay, "replay", "", "answer only from the exchanges recorded in `dir`")
+	fs.BoolVar(&f.playground, "playground", true, "serve the web playground at /playground (-playground=false: off)")
 	fs.StringVar(&f.metrics, "metrics-addr", "", "serve Prometheus metrics on `host:port`/metrics (a separate listener; off when empty)")
 	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, let open requests finish this long, then end streams with ServiceUnavailableException (0: at once)")
 	fs.DurationVar(&f.writeLimit, "stream-write-timeout", time.Minute, "end a stream whose client has not taken an event-stream frame within this time")
@@ -117,6 +119,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !set["builtin-tps"] && cfg.Builtin.TokensPerSecond != nil {
 		f.tps = *cfg.Builtin.TokensPerSecond
+	}
+	if !set["playground"] && cfg.Playground.Enabled != nil {
+		f.playground = *cfg.Playground.Enabled
 	}
 
 	tok, err := tokens.New()
@@ -180,16 +185,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer rdb.Close()
 	}
 	probes := health.New(health.Options{Checks: readiness(rdb), Logger: logger})
-	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger)
+	operators := playgroundOperators(cfg, f.noAuth)
+	recent := recentCalls(f.playground, operators)
+	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger, asWriter(recent))
 	if err != nil {
 		return err
 	}
 	defer closeInvocations()
+	guards, err := guardrails(cfg)
+	if err != nil {
+		return err
+	}
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
 		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cacheRegistry(rdb, cfg.Redis),
 		ProviderNames: providerNames(cfg), TracerProvider: tel.TracerProvider,
 		Quotas: quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
+		Guardrails: guards,
 	})
 	if err != nil {
 		return err
@@ -208,14 +220,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.noAuth {
 		logger.Warn("authentication is off (-insecure-no-auth): anyone who can reach this port can call every model")
 	}
+	var pg http.Handler
+	if f.playground {
+		h, err := newPlayground(cfg, f.noAuth, cat, routes, aliases, def, authn, recent, operators, logger)
+		if err != nil {
+			return err
+		}
+		pg = h
+	}
 	srv, err := server.New(server.Options{
 		Router: rt, Validator: validator, Auth: authn, Logger: logger,
-		Health: probes, Invocations: invocations,
+		Health: probes, Invocations: invocations, Playground: pg,
 		Tracing:              server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
 		StreamWriteTimeout:   f.writeLimit,
 		MaxBodyBytes:         cfg.Server.MaxBodyBytes,
 		MaxInflightBodyBytes: inflightBudget(cfg.Server),
 		BodyBudgetWait:       cfg.Server.BodyBudgetWait,
+		Guardrails:           guards,
 	})
 	if err != nil {
 		return err
@@ -236,6 +257,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 	fmt.Fprintf(stdout, "converse %s listening on %s (built-in model answers every catalogue model ID)\n\n%s\n  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n%s",
 		version(), endpoint, authNote, endpoint, tlsNote)
+	if f.playground {
+		fmt.Fprintf(stdout, "  playground: %s/playground/\n", endpoint)
+	}
 	if tel.Enabled() {
 		fmt.Fprintf(stdout, "  traces: OTLP %s\n", telemetryOptions(cfg.Telemetry).Describe())
 	}

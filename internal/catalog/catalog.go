@@ -53,9 +53,12 @@ type Model struct {
 	MaxCachedTokens int
 
 	MaxOutputTokens int // 0 = unknown, not enforced
+	Source          string
+
+	// ContextTokens is the context window in tokens (0: see ContextWindow).
+	ContextTokens int
 	// Embedding is set for embedding models (InvokeModel only).
 	Embedding *Embedding
-	Source    string
 }
 
 // Catalog is an immutable set of models; safe for concurrent use.
@@ -183,6 +186,9 @@ func (c *Catalog) CheckCapabilities(m Model, req *wire.ConverseRequest) error {
 		// [Obs] the service's answer to Converse on an embedding model
 		// (weak: wording from reports of Titan Embeddings on Converse).
 		return invalid("This action doesn't support the model that you provided. Try again with a supported text or chat model.")
+	}
+	if err := checkFamilyRules(m, req); err != nil {
+		return err
 	}
 	if tc := req.ToolConfig; tc != nil {
 		if !m.Tools {

@@ -7,14 +7,31 @@ package catalog
 //	           as linked from run-llama/llama_index #19655; read through issue threads, not live.
 //	[ids]      AWS User Guide "Amazon Bedrock base model IDs",
 //	           docs.aws.amazon.com/bedrock/latest/userguide/model-ids.html.
-//	[cache]    digest §11.2 (AWS "Prompt caching" page, two copies): minimum tokens, 1h TTL,
-//	           Nova caches system and messages only.
+//	[cache]    AWS User Guide "Prompt caching for faster model inference", section
+//	           "Supported models, Regions, and explicit caching limits",
+//	           docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html#prompt-caching-models
+//	           (current copy): minimum tokens per cache checkpoint, maximum 4 checkpoints,
+//	           supported TTL, fields that accept checkpoints; ~20-block lookback for Claude.
+//	           Rows: Opus 4.5 4,096 (5m, 1h); Opus 4.6 4,096 (5m, 1h); Opus 4.7 4,096 (5m, 1h);
+//	           Opus 4.8 1,024 (5m, 1h); Opus 5 512 (5m, 1h); Sonnet 5 1,024 (5m, 1h);
+//	           Sonnet 4.6 1,024 (5m, 1h); Sonnet 4.5 1,024 (5m, 1h); 3.7 Sonnet 1,024 (5m);
+//	           3.5 Sonnet v2 1,024 (5m, preview); Haiku 4.5 4,096 (5m, 1h);
+//	           Fable 5 / 5.1 512 (5m, 1h).
+//	[cache-2025] the same section as published in 2025, before models moved to model
+//	           cards: Opus 4.1 1,024; Opus 4 1,024; Sonnet 4 1,024; 3.5 Haiku 2,048;
+//	           Nova Micro / Lite / Pro / Premier "1K", at most 20K tokens cacheable,
+//	           checkpoints in system and messages only. (An early-2026 copy listed
+//	           Sonnet 4.5 at 4,096; the current page and the 2025 copy say 1,024.)
 //	[seed]     shared seed 002 (Spring AI docs): Nova rejects tool cache points.
-//	[obs]      issue threads named inline.
+//	[obs]      issue threads and SDK sources named inline.
 //
 // Maximum output tokens are the model cards' figures (weak: not re-read here).
 
 func claude(id, name string, minCache, maxOut int, ttl1h, reasoning bool) Model {
+	cacheSource := "no prompt caching ([cache] has no row)"
+	if minCache > 0 {
+		cacheSource = "[cache] minimum tokens, TTL, 20-block lookback"
+	}
 	return Model{
 		ID: id, Provider: "anthropic", Family: "claude", Name: name,
 		Streaming: true, Tools: true, StreamingTools: true, ToolChoiceAny: true, ToolChoiceTool: true,
@@ -25,8 +42,16 @@ func claude(id, name string, minCache, maxOut int, ttl1h, reasoning bool) Model 
 		// [cache] Claude's simplified mode looks back about 20 content
 		// blocks before a checkpoint for the longest cached prefix.
 		CacheLookbackBlocks: lookback(minCache),
-		Source:              "[features] Anthropic Claude rows; [cache] minimum tokens, TTL, 20-block lookback; [ids]",
+		Source:              "[features] Anthropic Claude rows; [ids]; " + cacheSource,
 	}
+}
+
+// claudeRow is a Claude model and the [cache] row its cache figures come
+// from.
+func claudeRow(id, name string, minCache, maxOut int, ttl1h, reasoning bool, cacheSource string) Model {
+	m := claude(id, name, minCache, maxOut, ttl1h, reasoning)
+	m.Source = "[features] Anthropic Claude rows; [ids]; " + cacheSource
+	return m
 }
 
 // lookback is Claude's cache lookback window, for models that cache.
@@ -45,12 +70,15 @@ func nova(id, name string, images, video, docs bool, maxOut int) Model {
 		Streaming: true, Tools: true, StreamingTools: true,
 		ToolResultStatus: true, SchemaTopLevelComposition: true, // not observed refused
 		Images: images, Documents: docs, Video: video,
-		// [cache] + [seed]: system and messages only, no tool cache points.
+		// [cache-2025] + [seed]: system and messages only, no tool cache
+		// points, "1K" tokens per checkpoint. Nova 2 is not in the table
+		// (its model cards list explicit caching); the Nova figures are
+		// assumed for it.
 		CacheSystem: true, CacheMessages: true, MinCacheTokens: 1000,
-		// [cache] Nova caches at most 20K tokens of a prompt in total.
+		// [cache-2025] Nova caches at most 20K tokens of a prompt in total.
 		MaxCachedTokens: 20_000,
 		MaxOutputTokens: maxOut,
-		Source:          "[features] Amazon Nova rows; [cache] Nova; [seed] no tool caching; [obs] bedrock-access-gateway #92",
+		Source:          "[features] Amazon Nova rows; [cache-2025] Nova: 1K, 20K total, system and messages; [seed] no tool caching; [obs] bedrock-access-gateway #92",
 	}
 }
 
@@ -71,19 +99,25 @@ var builtin = []Model{
 	claude("anthropic.claude-3-sonnet-20240229-v1:0", "Claude 3 Sonnet", 0, 4096, false, false),
 	claude("anthropic.claude-3-opus-20240229-v1:0", "Claude 3 Opus", 0, 4096, false, false),
 	claude("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", 0, 8192, false, false),
-	claude("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", 1024, 8192, false, false),
-	claude("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", 2048, 8192, false, false),
-	claude("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", 1024, 64000, false, true),
-	claude("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", 1024, 64000, false, true),
-	claude("anthropic.claude-opus-4-20250514-v1:0", "Claude Opus 4", 1024, 32000, false, true),
-	claude("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", 1024, 32000, false, true),
-	// [cache] conflict for Sonnet 4.5 (1,024 vs 4,096); the newer copy's 4,096 is used.
-	claude("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", 4096, 64000, true, true),
-	claude("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", 4096, 64000, true, true),
-	claude("anthropic.claude-opus-4-5-20251101-v1:0", "Claude Opus 4.5", 4096, 64000, true, true),
-	// 4.6 IDs carry no date ([cache] table; forgecode #2644: "-v1" without ":0" for Opus 4.6).
-	claude("anthropic.claude-sonnet-4-6", "Claude Sonnet 4.6", 1024, 64000, false, true),
-	claude("anthropic.claude-opus-4-6-v1", "Claude Opus 4.6", 4096, 128000, false, true),
+	claudeRow("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", 1024, 8192, false, false, "[cache] Claude 3.5 Sonnet v2: 1,024, 5m (preview)"),
+	claudeRow("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", 2048, 8192, false, false, "[cache-2025] Claude 3.5 Haiku: 2,048"),
+	claudeRow("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", 1024, 64000, false, true, "[cache] Claude 3.7 Sonnet: 1,024, 5m"),
+	claudeRow("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", 1024, 64000, false, true, "[cache-2025] Claude Sonnet 4: 1,024"),
+	claudeRow("anthropic.claude-opus-4-20250514-v1:0", "Claude Opus 4", 1024, 32000, false, true, "[cache-2025] Claude Opus 4: 1,024"),
+	claudeRow("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", 1024, 32000, false, true, "[cache-2025] Claude Opus 4.1: 1,024"),
+	claudeRow("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", 1024, 64000, true, true, "[cache] Claude Sonnet 4.5: 1,024, 5m and 1h"),
+	claudeRow("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", 4096, 64000, true, true, "[cache] Claude Haiku 4.5: 4,096, 5m and 1h"),
+	claudeRow("anthropic.claude-opus-4-5-20251101-v1:0", "Claude Opus 4.5", 4096, 64000, true, true, "[cache] Claude Opus 4.5: 4,096, 5m and 1h"),
+	// 4.6 and later IDs carry no date ([cache] table; forgecode #2644: "-v1"
+	// without ":0" for Opus 4.6). SDKs default to them through the global
+	// profile: strands-agents DEFAULT_BEDROCK_MODEL_ID is
+	// "global.anthropic.claude-sonnet-4-6".
+	claudeRow("anthropic.claude-sonnet-4-6", "Claude Sonnet 4.6", 1024, 64000, true, true, "[cache] Claude Sonnet 4.6: 1,024, 5m and 1h"),
+	claudeRow("anthropic.claude-opus-4-6-v1", "Claude Opus 4.6", 4096, 128000, true, true, "[cache] Claude Opus 4.6: 4,096, 5m and 1h"),
+	claudeRow("anthropic.claude-opus-4-7", "Claude Opus 4.7", 4096, 128000, true, true, "[cache] Claude Opus 4.7: 4,096, 5m and 1h (ID from the same table)"),
+	claudeRow("anthropic.claude-opus-4-8", "Claude Opus 4.8", 1024, 128000, true, true, "[cache] Claude Opus 4.8: 1,024, 5m and 1h (ID from the same table)"),
+	claudeRow("anthropic.claude-sonnet-5", "Claude Sonnet 5", 1024, 128000, true, true, "[cache] Claude Sonnet 5: 1,024, 5m and 1h (ID from the same table)"),
+	claudeRow("anthropic.claude-opus-5", "Claude Opus 5", 512, 128000, true, true, "[cache] Claude Opus 5: 512, 5m and 1h (ID from the same table)"),
 	// Older Claude text models: no images or documents on Converse [features].
 	{ID: "anthropic.claude-v2:1", Provider: "anthropic", Family: "claude", Name: "Claude 2.1", Streaming: true, MaxOutputTokens: 4096, Source: "[features] Claude 2.x: no tools"},
 	{ID: "anthropic.claude-instant-v1", Provider: "anthropic", Family: "claude", Name: "Claude Instant", Streaming: true, MaxOutputTokens: 4096, Source: "[features] Claude Instant: no tools"},
@@ -94,6 +128,9 @@ var builtin = []Model{
 	nova("amazon.nova-pro-v1:0", "Nova Pro", true, true, true, 10000),
 	nova("amazon.nova-premier-v1:0", "Nova Premier", true, true, true, 32000),
 	nova("amazon.nova-2-lite-v1:0", "Nova 2 Lite", true, true, true, 65000), // zeroclaw #8943 names Nova 2 Lite
+	// Nova 2 Pro is in preview under a dated ID ([obs] LiteLLM's Bedrock
+	// price list and SDK samples use amazon.nova-2-pro-preview-20251202-v1:0).
+	nova("amazon.nova-2-pro-preview-20251202-v1:0", "Nova 2 Pro (Preview)", true, true, true, 65000),
 
 	// Amazon Titan Text: no tools, no media [features].
 	textOnly("amazon", "titan", "amazon.titan-text-express-v1", "Titan Text G1 - Express", false, false, 8192, "[features] Titan Text: no tools, no system prompt; [obs] langchain-aws #403 used it on Converse"),

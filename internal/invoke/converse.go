@@ -120,6 +120,33 @@ func (r *MessagesRequest) ToConverse(modelID string) (*wire.ConverseRequest, err
 	return out, nil
 }
 
+// WithHeaders lays an InvokeModel call's headers over its Converse
+// equivalent, where Converse carries them in the body: the guardrail (with
+// its trace and the body's amazon-bedrock-guardrailConfig), the service
+// tier, the latency, the request metadata (a JSON object of strings) and
+// the project.
+func (r *MessagesRequest) WithHeaders(req *wire.ConverseRequest, h Headers) {
+	if h.GuardrailIdentifier != "" {
+		g := &wire.GuardrailStreamConfiguration{GuardrailIdentifier: h.GuardrailIdentifier, GuardrailVersion: h.GuardrailVersion,
+			Trace: wire.GuardrailTrace(strings.ToLower(h.Trace))}
+		if r.GuardrailConfig != nil {
+			g.StreamProcessingMode = wire.GuardrailStreamProcessingMode(r.GuardrailConfig.StreamProcessingMode)
+		}
+		req.GuardrailConfig = g
+	}
+	if h.ServiceTier != "" {
+		req.ServiceTier = &wire.ServiceTier{Type: wire.ServiceTierType(h.ServiceTier)}
+	}
+	if h.PerformanceConfigLatency != "" {
+		req.PerformanceConfig = &wire.PerformanceConfiguration{Latency: wire.PerformanceConfigLatency(h.PerformanceConfigLatency)}
+	}
+	var md map[string]string
+	if h.RequestMetadata != "" && json.Unmarshal([]byte(h.RequestMetadata), &md) == nil {
+		req.RequestMetadata = md
+	}
+	req.ProjectIdentifier = h.ProjectIdentifier
+}
+
 func cachePoint(cc *CacheControlParam) *wire.CachePointBlock {
 	if cc == nil {
 		return nil

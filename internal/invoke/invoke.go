@@ -260,23 +260,50 @@ const MetricsKey = "amazon-bedrock-invocationMetrics"
 // WithMetrics adds the invocation metrics to a chunk's JSON object, as
 // Bedrock does to the last chunk of every stream.
 func WithMetrics(chunk []byte, m Metrics) ([]byte, error) {
-	body := bytes.TrimRight(chunk, " \t\r\n")
+	return WithMember(chunk, MetricsKey, m)
+}
+
+// Guardrail members Bedrock adds to an InvokeModel answer when a
+// guardrail applied (AWS User Guide, "Use a guardrail with InvokeModel"):
+// the action, and with the trace header the guardrail's assessment.
+const (
+	GuardrailActionKey = "amazon-bedrock-guardrailAction"
+	TraceKey           = "amazon-bedrock-trace"
+)
+
+// WithGuardrail adds amazon-bedrock-guardrailAction (INTERVENED or NONE)
+// and, when trace is not nil, amazon-bedrock-trace {"guardrail": trace}.
+func WithGuardrail(body []byte, intervened bool, trace *wire.GuardrailTraceAssessment) ([]byte, error) {
+	action := "NONE"
+	if intervened {
+		action = "INTERVENED"
+	}
+	out, err := WithMember(body, GuardrailActionKey, action)
+	if err != nil || trace == nil {
+		return out, err
+	}
+	return WithMember(out, TraceKey, map[string]any{"guardrail": trace})
+}
+
+// WithMember adds member key with value v to a JSON object.
+func WithMember(obj []byte, key string, v any) ([]byte, error) {
+	body := bytes.TrimRight(obj, " \t\r\n")
 	if len(body) < 2 || body[len(body)-1] != '}' {
-		return nil, fmt.Errorf("add invocation metrics: chunk is not a JSON object")
+		return nil, fmt.Errorf("add %s: not a JSON object", key)
 	}
-	mb, err := json.Marshal(m)
+	vb, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("add invocation metrics: %w", err)
+		return nil, fmt.Errorf("add %s: %w", key, err)
 	}
-	out := make([]byte, 0, len(body)+len(mb)+len(MetricsKey)+4)
+	kb, _ := json.Marshal(key)
+	out := make([]byte, 0, len(body)+len(vb)+len(kb)+2)
 	out = append(out, body[:len(body)-1]...)
 	if len(bytes.TrimSpace(body[1:len(body)-1])) > 0 {
 		out = append(out, ',')
 	}
-	out = append(out, '"')
-	out = append(out, MetricsKey...)
-	out = append(out, '"', ':')
-	out = append(out, mb...)
+	out = append(out, kb...)
+	out = append(out, ':')
+	out = append(out, vb...)
 	return append(out, '}'), nil
 }
 

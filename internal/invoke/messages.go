@@ -34,13 +34,22 @@ type MessagesRequest struct {
 	Tools            []ToolParam      `json:"tools,omitempty"`
 	ToolChoice       *ToolChoiceParam `json:"tool_choice,omitempty"`
 	Thinking         *ThinkingParam   `json:"thinking,omitempty"`
+	// GuardrailConfig is Bedrock's amazon-bedrock-guardrailConfig, which
+	// only a request with a guardrail header may carry.
+	GuardrailConfig *GuardrailBodyConfig `json:"amazon-bedrock-guardrailConfig,omitempty"`
+}
+
+// GuardrailBodyConfig is the body's guardrail settings on InvokeModel.
+type GuardrailBodyConfig struct {
+	StreamProcessingMode string `json:"streamProcessingMode,omitempty"`
+	TagSuffix            string `json:"tagSuffix,omitempty"`
 }
 
 // messagesKeys are the top-level keys Claude on Bedrock accepts.
 var messagesKeys = map[string]bool{
 	"anthropic_version": true, "anthropic_beta": true, "max_tokens": true, "messages": true,
 	"system": true, "temperature": true, "top_p": true, "top_k": true, "stop_sequences": true,
-	"tools": true, "tool_choice": true, "thinking": true,
+	"tools": true, "tool_choice": true, "thinking": true, "amazon-bedrock-guardrailConfig": true,
 }
 
 // MessageParam is one turn.
@@ -244,6 +253,16 @@ func goKind(k string) string {
 func (r *MessagesRequest) validate() error {
 	if r.AnthropicVersion != BedrockVersion {
 		return malformed(fmt.Sprintf("#/anthropic_version: %q is not a supported version; use %q", r.AnthropicVersion, BedrockVersion))
+	}
+	if g := r.GuardrailConfig; g != nil {
+		if g.StreamProcessingMode != "" && g.StreamProcessingMode != "sync" && g.StreamProcessingMode != "async" {
+			return malformed(fmt.Sprintf("#/amazon-bedrock-guardrailConfig/streamProcessingMode: %s is not a valid enum value", g.StreamProcessingMode))
+		}
+		if g.TagSuffix != "" {
+			// Input tags (<amazon-bedrock-guardrails-guardContent_…>) are
+			// not read by converse's guardrails: refused, not ignored.
+			return invalidf("amazon-bedrock-guardrailConfig.tagSuffix: input tagging is not supported by converse's guardrails; remove tagSuffix and the tags, or route the model to a bedrock backend.")
+		}
 	}
 	if r.MaxTokens < 1 {
 		return invalidf("max_tokens: Input should be greater than or equal to 1")

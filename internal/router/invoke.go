@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"net/http"
 	"time"
 
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
@@ -106,6 +107,9 @@ func (r *Router) prepareInvoke(inv *provider.Invocation, ic *invokeCall) error {
 		if m, err := invoke.DecodeMessagesLenient(inv.Body); err == nil {
 			ic.msgs = m
 			ic.call.Request, ic.convErr = m.ToConverse(inv.ModelID)
+			if ic.call.Request != nil {
+				m.WithHeaders(ic.call.Request, inv.Headers)
+			}
 		}
 	case inv.Family.Embedding():
 		ic.embed, _ = invoke.DecodeEmbed(inv.Family, inv.Body)
@@ -127,9 +131,14 @@ func (r *Router) validateInvoke(ic *invokeCall) error {
 		if err != nil {
 			return err
 		}
+		if m.GuardrailConfig != nil && inv.Headers.GuardrailIdentifier == "" {
+			// [M] InvokeModelRequest.guardrailIdentifier documents this error.
+			return wire.Errorf(wire.ValidationException, "amazon-bedrock-guardrailConfig needs a guardrail: set the %s and %s headers, or remove it from the body.", invoke.HeaderGuardrailID, invoke.HeaderGuardrailVersion)
+		}
 		ic.msgs = m
 		ic.call.Request, ic.convErr = m.ToConverse(inv.ModelID)
 		if ic.call.Request != nil {
+			m.WithHeaders(ic.call.Request, inv.Headers)
 			if ic.p.known {
 				if err := r.opts.Catalog.CheckCapabilities(ic.p.model, ic.call.Request); err != nil {
 					return err
@@ -239,9 +248,6 @@ func (r *Router) wayFor(ic *invokeCall, t target) (way, error) {
 			return 0, err
 		}
 	}
-	if err := ic.inv.Headers.Unsupported(t.name); err != nil {
-		return 0, err
-	}
 	switch {
 	case f == invoke.Messages:
 		if ic.convErr != nil {
@@ -252,6 +258,9 @@ func (r *Router) wayFor(ic *invokeCall, t target) (way, error) {
 		if _, ok := t.provider.(provider.Embedder); !ok {
 			return 0, wire.Errorf(wire.ValidationException, "Backend %q does not compute embeddings: route model %s to a backend that does (builtin, openai, bedrock).", t.name, ic.inv.ModelID)
 		}
+		if err := embedHeaders(ic.inv.Headers, t); err != nil {
+			return 0, err
+		}
 		if ic.embed.Images > 0 {
 			return 0, wire.Errorf(wire.ValidationException, "Backend %q embeds text only: send texts, or route model %s to a bedrock backend for images.", t.name, ic.inv.ModelID)
 		}
@@ -259,6 +268,27 @@ func (r *Router) wayFor(ic *invokeCall, t target) (way, error) {
 	}
 	return 0, wire.Errorf(wire.ValidationException,
 		"Backend %q serves InvokeModel bodies of the Anthropic Messages, Titan Embeddings and Cohere Embed families only; call Converse for model %s, or route it to a bedrock backend.", t.name, ic.inv.ModelID)
+}
+
+// embedHeaders refuses what an embedding backend cannot honour: a
+// guardrail (converse's guardrails assess chat, not embeddings), and a
+// service tier or latency other than the default on a backend that has
+// none for embeddings (one that checks Converse fields: an upstream
+// server). The built-in model serves every tier and latency alike.
+func embedHeaders(h invoke.Headers, t target) error {
+	if err := h.Unsupported(t.name); err != nil {
+		return err
+	}
+	if _, upstream := t.provider.(provider.FieldChecker); !upstream {
+		return nil
+	}
+	if h.ServiceTier != "" && h.ServiceTier != "default" {
+		return wire.Errorf(wire.ValidationException, "Backend %q has no %s service tier for embeddings: remove the %s header.", t.name, h.ServiceTier, invoke.HeaderServiceTier)
+	}
+	if h.PerformanceConfigLatency == "optimized" {
+		return wire.Errorf(wire.ValidationException, "Backend %q has no latency-optimized embeddings: remove the %s header.", t.name, invoke.HeaderLatency)
+	}
+	return nil
 }
 
 // reserveInvoke is what an invocation reserves of a token quota: the
@@ -348,16 +378,7 @@ func (r *Router) invokeAttempt(ctx context.Context, ic *invokeCall, t target, w 
 	cc.UpstreamModel = t.model
 	switch w {
 	case wayConverse:
-		out, err := r.converseAttempt(ctx, &cc, t)
-		if err != nil {
-			return nil, err
-		}
-		out.Usage = r.account(ctx, &cc, ic.p, t, out.Usage)
-		body, err := ic.msgs.FromConverse(invoke.MessageID(), ic.model, out)
-		if err != nil {
-			return nil, err
-		}
-		return &provider.InvokeResponse{Body: body, ContentType: "application/json", Usage: invoke.UsageOf(out.Usage)}, nil
+		return r.converseInvoke(ctx, ic, t)
 	case wayEmbed:
 		return r.embedAttempt(ctx, ic, &cc, t)
 	}
@@ -381,6 +402,51 @@ func (r *Router) invokeAttempt(ctx context.Context, ic *invokeCall, t target, w 
 		r.account(ctx, &cc, ic.p, t, out.Usage.TokenUsage())
 	}
 	return out, nil
+}
+
+// converseInvoke answers a Messages body through a Converse backend, as
+// Converse is answered: the backend's field checks, the local guardrail,
+// the echo of tier and latency, cache accounting; then Claude's JSON, with
+// Bedrock's guardrail members when a guardrail applied.
+func (r *Router) converseInvoke(ctx context.Context, ic *invokeCall, t target) (*provider.InvokeResponse, error) {
+	cc, err := attempt(ic.call, t, true)
+	if err != nil {
+		return nil, err
+	}
+	out, err := r.guardedConverse(ctx, cc, t)
+	if err != nil {
+		return nil, err
+	}
+	r.complete(ctx, cc, out)
+	out.Usage = r.account(ctx, cc, ic.p, t, out.Usage)
+	body, err := ic.msgs.FromConverse(invoke.MessageID(), ic.model, out)
+	if err != nil {
+		return nil, err
+	}
+	if cc.Request.GuardrailConfig != nil {
+		var trace *wire.GuardrailTraceAssessment
+		if out.Trace != nil {
+			trace = out.Trace.Guardrail
+		}
+		if body, err = invoke.WithGuardrail(body, out.StopReason == wire.StopReasonGuardrailIntervened, trace); err != nil {
+			return nil, err
+		}
+	}
+	return &provider.InvokeResponse{Body: body, ContentType: "application/json", Usage: invoke.UsageOf(out.Usage),
+		Header: echoHeaders(out.ServiceTier, out.PerformanceConfig)}, nil
+}
+
+// echoHeaders are the tier and latency a Converse answer reports, as
+// InvokeModel's response headers.
+func echoHeaders(tier *wire.ServiceTier, perf *wire.PerformanceConfiguration) http.Header {
+	h := http.Header{}
+	if tier != nil {
+		h.Set(invoke.HeaderServiceTier, string(tier.Type))
+	}
+	if perf != nil {
+		h.Set(invoke.HeaderLatency, string(perf.Latency))
+	}
+	return h
 }
 
 // invokeSpan starts the client span of a native or embedding attempt
@@ -624,6 +690,11 @@ func (r *Router) streamInvokeAttempt(ctx context.Context, ic *invokeCall, t targ
 // events, accounted like ConverseStream's, become Claude's stream events.
 func (r *Router) converseChunks(ctx context.Context, ic *invokeCall, c *provider.Call, t target) iter.Seq2[*provider.Chunk, error] {
 	return func(yield func(*provider.Chunk, error) bool) {
+		c, err := attempt(ic.call, t, true)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
 		prompt := 0
 		if c.Prompt != nil {
 			prompt = c.Prompt.Total
@@ -632,7 +703,13 @@ func (r *Router) converseChunks(ctx context.Context, ic *invokeCall, c *provider
 		}
 		enc := ic.msgs.NewStreamEncoder(invoke.MessageID(), ic.model, prompt)
 		var pending *provider.Chunk // held back so the last chunk can carry the usage
-		for ev, err := range ordered(t.name, r.streamAttempt(ctx, c, t)) {
+		var out outputTally
+		var guardTrace *wire.GuardrailTraceAssessment
+		intervened := false
+		open := func(cc *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
+			return ordered(t.name, r.streamAttempt(ctx, cc, t))
+		}
+		for ev, err := range r.guardedStream(ctx, c, t, open) {
 			if err != nil {
 				if pending != nil && !yield(pending, nil) {
 					return
@@ -640,8 +717,17 @@ func (r *Router) converseChunks(ctx context.Context, ic *invokeCall, c *provider
 				yield(nil, err)
 				return
 			}
-			if ev.Metadata != nil {
+			switch {
+			case ev.ContentBlockDelta != nil:
+				out.see(ev.ContentBlockDelta.Delta)
+			case ev.MessageStop != nil:
+				intervened = ev.MessageStop.StopReason == wire.StopReasonGuardrailIntervened
+			case ev.Metadata != nil:
+				r.completeStream(ctx, c, ev.Metadata, &out)
 				ev.Metadata.Usage = r.account(ctx, c, ic.p, t, ev.Metadata.Usage)
+				if ev.Metadata.Trace != nil {
+					guardTrace = ev.Metadata.Trace.Guardrail
+				}
 			}
 			chunks, err := enc.Encode(ev)
 			if err != nil {
@@ -667,6 +753,14 @@ func (r *Router) converseChunks(ctx context.Context, ic *invokeCall, c *provider
 			return
 		}
 		pending.Usage = enc.FinalUsage
+		if c.Request.GuardrailConfig != nil {
+			b, err := invoke.WithGuardrail(pending.Bytes, intervened, guardTrace)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			pending.Bytes = b
+		}
 		yield(pending, nil)
 	}
 }

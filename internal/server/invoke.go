@@ -60,15 +60,15 @@ func (s *Server) invocation(r *http.Request, req *request, stream bool) (*provid
 }
 
 // servedHeaders answers the performance and tier headers a caller sent
-// with what served the call, unless the upstream said: the standard
-// latency and the default tier, which is all converse's own backends
-// offer.
+// with what served the call: the backend's word when it gave one (Bedrock,
+// a Converse answer's echo), else the request's values, which every
+// backend that did not refuse them honours (docs/fields.md).
 func servedHeaders(h http.Header, in invoke.Headers) {
 	if in.PerformanceConfigLatency != "" && h.Get(invoke.HeaderLatency) == "" {
-		h.Set(invoke.HeaderLatency, "standard")
+		h.Set(invoke.HeaderLatency, in.PerformanceConfigLatency)
 	}
 	if in.ServiceTier != "" && h.Get(invoke.HeaderServiceTier) == "" {
-		h.Set(invoke.HeaderServiceTier, "default")
+		h.Set(invoke.HeaderServiceTier, in.ServiceTier)
 	}
 }
 

@@ -31,6 +31,19 @@ func (p *Provider) apiBody(inv *provider.Invocation, stream bool) (*request, err
 	if err := inv.Headers.Unsupported(p.name); err != nil {
 		return nil, err
 	}
+	// Tier and latency as on Converse (fields.go): the API's service_tier
+	// stands for Bedrock's default and priority; it has no other.
+	var tier string
+	switch h := inv.Headers; {
+	case h.PerformanceConfigLatency == "optimized":
+		return nil, wire.Errorf(wire.ValidationException, "Backend %q has no latency-optimized inference: remove the %s header or set it to standard.", p.name, invoke.HeaderLatency)
+	case h.ServiceTier == "default":
+		tier = "standard_only"
+	case h.ServiceTier == "priority":
+		tier = "auto"
+	case h.ServiceTier != "":
+		return nil, wire.Errorf(wire.ValidationException, "Backend %q has no %s service tier: use default or priority, or remove the %s header.", p.name, h.ServiceTier, invoke.HeaderServiceTier)
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(inv.Body, &fields); err != nil {
 		return nil, wire.Errorf(wire.ValidationException, "Malformed input request: #: expected type: JSONObject, please reformat your input and try again.")
@@ -50,6 +63,9 @@ func (p *Provider) apiBody(inv *provider.Invocation, stream bool) (*request, err
 	fields["model"] = model
 	if stream {
 		fields["stream"] = json.RawMessage("true")
+	}
+	if tier != "" {
+		fields["service_tier"] = json.RawMessage(`"` + tier + `"`)
 	}
 	if r.body, err = json.Marshal(fields); err != nil {
 		return nil, fmt.Errorf("backend %q: encode request: %w", p.name, err)

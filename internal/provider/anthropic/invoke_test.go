@@ -194,3 +194,32 @@ func TestInvokeModelNativeRefusesGuardrail(t *testing.T) {
 		t.Error("the request reached the API")
 	}
 }
+
+// Service tiers as on Converse: default and priority map to the API's
+// service_tier and are echoed; a tier the API lacks is refused.
+func TestInvokeModelNativeServiceTier(t *testing.T) {
+	resp, err := os.ReadFile("testdata/response/text.anthropic.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s seen
+	client := invokeServer(t, messagesAPI(t, &s, resp, nil))
+	out, err := client.InvokeModel(t.Context(), &bedrockruntime.InvokeModelInput{ModelId: aws.String("anthropic.claude-3-5-haiku-20241022-v1:0"),
+		Body: []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`), ServiceTier: types.ServiceTierTypeDefault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	tier := string(s.body["service_tier"])
+	s.mu.Unlock()
+	raw := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response)
+	if tier != `"standard_only"` || raw.Header.Get("X-Amzn-Bedrock-Service-Tier") != "default" {
+		t.Errorf("service_tier sent %s, echoed %q", tier, raw.Header.Get("X-Amzn-Bedrock-Service-Tier"))
+	}
+	_, err = client.InvokeModel(t.Context(), &bedrockruntime.InvokeModelInput{ModelId: aws.String("anthropic.claude-3-5-haiku-20241022-v1:0"),
+		Body: []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`), ServiceTier: types.ServiceTierTypeFlex})
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) || !strings.Contains(aws.ToString(ve.Message), "has no flex service tier") {
+		t.Errorf("flex: %v", err)
+	}
+}

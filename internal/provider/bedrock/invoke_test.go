@@ -43,7 +43,7 @@ func TestInvokeModelForwarded(t *testing.T) {
 				t.Errorf("service tier reached the upstream as %q", tier)
 			}
 			oh := awsmiddleware.GetRawResponse(outer.ResultMetadata).(*smithyhttp.Response).Header
-			if oh.Get(invoke.HeaderInputTokens) == "" || oh.Get(invoke.HeaderServiceTier) != "default" {
+			if oh.Get(invoke.HeaderInputTokens) == "" || oh.Get(invoke.HeaderServiceTier) != "flex" {
 				t.Errorf("headers in=%q tier=%q", oh.Get(invoke.HeaderInputTokens), oh.Get(invoke.HeaderServiceTier))
 			}
 			if !json.Valid(outer.Body) || len(outer.Body) < 20 {
@@ -54,13 +54,14 @@ func TestInvokeModelForwarded(t *testing.T) {
 }
 
 // Guardrail headers go to Bedrock, which applies them: here the upstream
-// (converse's built-in model) refuses them, which proves they arrived.
+// (a converse without that guardrail) refuses the unknown guardrail, which
+// proves the headers arrived.
 func TestInvokeModelForwardsGuardrail(t *testing.T) {
 	c := newChain(t, nil, nil)
 	_, err := c.outer.InvokeModel(t.Context(), &bedrockruntime.InvokeModelInput{ModelId: aws.String(haiku), Body: []byte(messagesBody),
 		GuardrailIdentifier: aws.String("gr-1"), GuardrailVersion: aws.String("3"), Trace: types.TraceEnabled})
 	var ve *types.ValidationException
-	if !errors.As(err, &ve) || !strings.Contains(aws.ToString(ve.Message), `Guardrails are not applied by backend "default"`) {
+	if !errors.As(err, &ve) || !strings.Contains(aws.ToString(ve.Message), "The guardrail identifier or version provided in the request does not exist.") {
 		t.Fatalf("err %v", err)
 	}
 	c.up.mu.Lock()

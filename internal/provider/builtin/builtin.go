@@ -23,8 +23,13 @@ type Options struct {
 	Tokens *tokens.Counter
 	// TimeToFirstToken is the pause before the first output.
 	TimeToFirstToken time.Duration
-	// TokensPerSecond paces the output; 0 means no pause.
+	// TokensPerSecond paces the streamed output; 0 means no pause.
 	TokensPerSecond float64
+	// PaceConverse makes non-streaming Converse wait as long as streaming
+	// the whole answer at TokensPerSecond would take. By default Converse
+	// answers after TimeToFirstToken, so a quick question gets a quick
+	// answer; a script's tokensPerSecond paces Converse either way.
+	PaceConverse bool
 	// Now is the clock for metrics; nil means time.Now.
 	Now func() time.Time
 	// Script holds scripted rules tried before the default behaviour; nil
@@ -167,10 +172,21 @@ func (m *Model) reply(c *provider.Call, a *action) (reply, error) {
 		calls = scriptedCalls(req, a.toolUse)
 	default:
 		calls = toolCalls(req)
-		if len(calls) == 0 {
+		if len(calls) > 0 {
+			text = toolLead(calls)
+		} else {
 			var ok bool
 			if text, ok = toolResultAnswer(req); !ok {
 				text = answerText(req)
+			}
+			if pv, ok := promptAnswer(req); ok {
+				text = pv
+			}
+			// outputConfig: the answer is JSON valid against the schema (output.go).
+			if structured, ok, err := structuredAnswer(req); err != nil {
+				return r, err
+			} else if ok {
+				text = structured
 			}
 		}
 	}
@@ -362,8 +378,9 @@ func (r *reply) usage() *wire.TokenUsage {
 	return u
 }
 
-// Converse answers in one piece, after the time the answer would take to
-// generate at the configured pace.
+// Converse answers in one piece, after the time to first token (and, with
+// PaceConverse or a scripted tokensPerSecond, the time the whole answer
+// would take to generate at that pace).
 func (m *Model) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error) {
 	start := m.opts.Now()
 	a := m.choose(c, false)
@@ -384,7 +401,11 @@ func (m *Model) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseR
 	if err != nil {
 		return nil, err
 	}
-	if err := pause(ctx, p.ttft+tokenDelay(r.outputTokens, p.tps)); err != nil {
+	wait := p.ttft
+	if m.opts.PaceConverse || (a != nil && a.tokensPerSecond != nil) {
+		wait += tokenDelay(r.outputTokens, p.tps)
+	}
+	if err := pause(ctx, wait); err != nil {
 		return nil, err
 	}
 	content := make([]wire.ContentBlock, 0, len(r.blocks))
