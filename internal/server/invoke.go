@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"iter"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/conversekit/converse/internal/eventstream"
+	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/invoke"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/wire"
@@ -55,6 +57,9 @@ func (s *Server) invocation(r *http.Request, req *request, stream bool) (*provid
 	if err := hs.Validate(); err != nil {
 		return nil, err
 	}
+	var md map[string]string
+	_ = json.Unmarshal([]byte(hs.RequestMetadata), &md) // not a JSON object: nothing to label with
+	invocationlog.FromContext(r.Context()).Fields(md, hs.ProjectIdentifier)
 	return &provider.Invocation{ModelID: req.modelID, Body: req.body, Headers: hs,
 		Principal: req.principal.Name, Received: req.received}, nil
 }
@@ -107,6 +112,7 @@ func (s *Server) invokeModel(w http.ResponseWriter, r *http.Request, req *reques
 	if ct == "" {
 		ct = "application/json"
 	}
+	invocationlog.FromContext(r.Context()).InvokeResponse(out.Body, ct, out.Usage.TokenUsage())
 	h.Set("Content-Type", ct)
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(out.Body)
@@ -121,6 +127,7 @@ func (s *Server) invokeModelStream(w http.ResponseWriter, r *http.Request, req *
 	if err != nil {
 		return err
 	}
+	ilog := invocationlog.FromContext(r.Context())
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	fw := s.frameWriter(w, r)
@@ -134,6 +141,7 @@ func (s *Server) invokeModelStream(w http.ResponseWriter, r *http.Request, req *
 				return err
 			}
 			ex := exceptionOf(err)
+			ilog.Fail(outcomeOf(r, err))
 			s.logStreamError(r, err, ex)
 			if werr := fw.write(func() error { return ew.WriteInvokeException(ex) }); werr != nil {
 				s.logStreamError(r, werr, nil)
@@ -152,9 +160,15 @@ func (s *Server) invokeModelStream(w http.ResponseWriter, r *http.Request, req *
 			// The client is gone or stopped reading: cancelling ends the
 			// upstream call even if the router is not pulled again.
 			cancel(err)
+			ilog.Fail(invocationlog.Cancelled)
 			s.logWriteFailure(r, err, fw)
 			return nil
 		}
+		var u *wire.TokenUsage
+		if ch.Usage != nil {
+			u = ch.Usage.TokenUsage()
+		}
+		ilog.Chunk(ch.Bytes, u)
 		complete = ch.Usage != nil
 	}
 	if ew == nil {
@@ -167,6 +181,7 @@ func (s *Server) invokeModelStream(w http.ResponseWriter, r *http.Request, req *
 	// exception frame.
 	if err := shutdownError(ctx, nil); err != nil && !complete {
 		ex := exceptionOf(err)
+		ilog.Fail(outcomeOf(r, err))
 		s.logStreamError(r, err, ex)
 		if werr := fw.write(func() error { return ew.WriteInvokeException(ex) }); werr != nil {
 			s.logStreamError(r, werr, nil)

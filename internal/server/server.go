@@ -283,7 +283,7 @@ func (s *Server) operation(name string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		var inv *invocationlog.Invocation
-		if name == "Converse" || name == "ConverseStream" {
+		if name == "Converse" || name == "ConverseStream" || name == "InvokeModel" || name == "InvokeModelWithResponseStream" {
 			var ctx context.Context
 			ctx, inv = s.opts.Invocations.Begin(r.Context(), name, w.Header().Get("x-amzn-RequestId"), r.PathValue("modelId"))
 			r = r.WithContext(ctx)
