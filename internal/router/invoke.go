@@ -139,13 +139,22 @@ func (r *Router) validateInvoke(ic *invokeCall) error {
 		ic.call.Request, ic.convErr = m.ToConverse(inv.ModelID)
 		if ic.call.Request != nil {
 			m.WithHeaders(ic.call.Request, inv.Headers)
+			ic.call.Prompt = nil
+			r.countPrompt(ic.call)
 			if ic.p.known {
+				// The catalogue's rules for the model, as for Converse.
 				if err := r.opts.Catalog.CheckCapabilities(ic.p.model, ic.call.Request); err != nil {
 					return err
 				}
+				if err := r.checkContextWindow(ic.p.model, ic.call); err != nil {
+					return err
+				}
+				if ic.stream {
+					if err := r.opts.Catalog.CheckStream(ic.p.model, ic.call.Request); err != nil {
+						return err
+					}
+				}
 			}
-			ic.call.Prompt = nil
-			r.countPrompt(ic.call)
 		}
 	case inv.Family.Embedding():
 		e, err := invoke.DecodeEmbed(inv.Family, inv.Body)

@@ -235,3 +235,16 @@ func TestInvokeModelStreamErrors(t *testing.T) {
 		})
 	}
 }
+
+// The catalogue's per-model rules apply to a Messages body as to Converse:
+// a prompt over the model's context window is refused before any backend.
+func TestInvokeModelContextWindow(t *testing.T) {
+	client := sdktest.Client(t, start(t, nil), sdktest.Options{})
+	huge := strings.Repeat("lorem ipsum dolor sit amet ", 60000) // ~300K tokens, over Claude 3 Haiku's 200K
+	_, err := client.InvokeModel(t.Context(), &bedrockruntime.InvokeModelInput{ModelId: aws.String(haiku),
+		Body: messagesBody(t, map[string]any{"messages": []any{map[string]any{"role": "user", "content": huge}}})})
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) || !strings.Contains(aws.ToString(ve.Message), "Input is too long for requested model.") {
+		t.Errorf("err %v", err)
+	}
+}
