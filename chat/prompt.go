@@ -385,16 +385,12 @@ func textOf(m types.Message) string {
 	return b.String()
 }
 
-// converse is one model round: whole-call timeout, retries.
+// converse is one model round under the whole-call timeout, retries
+// included.
 func (c *Client) converse(ctx context.Context, in *bedrockruntime.ConverseInput) (*bedrockruntime.ConverseOutput, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.settings.Timeout)
 	defer cancel()
-	var out *bedrockruntime.ConverseOutput
-	err := c.retry.do(ctx, func() error {
-		var err error
-		out, err = c.rt.Converse(ctx, in)
-		return err
-	})
+	out, err := c.rt.Converse(ctx, in) // retried by the SDK with c.retryer
 	if err != nil {
 		return nil, fmt.Errorf("converse %s: %w", aws.ToString(in.ModelId), err)
 	}
