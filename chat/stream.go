@@ -220,6 +220,15 @@ func (c *Client) streamOnce(ctx context.Context, in *bedrockruntime.ConverseStre
 			var u Usage
 			u.add(v.Value.Usage)
 			ch.Usage = &u
+			if v.Value.Trace != nil {
+				ch.Guardrail = v.Value.Trace.Guardrail
+			}
+			if v.Value.ServiceTier != nil {
+				ch.ServiceTier = v.Value.ServiceTier.Type
+			}
+			if v.Value.PerformanceConfig != nil {
+				ch.PerformanceLatency = v.Value.PerformanceConfig.Latency
+			}
 		default:
 			continue
 		}
