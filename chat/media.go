@@ -15,7 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 )
 
-// Media is an image, video or document attached to a user message. Build
+// Media is an image, video, document or guarded text ([GuardText])
+// attached to a user message. Build
 // one with [Image], [Video], [VideoS3], [Document], [DocumentReader],
 // [Reader] or [File]; a Media that could not be built carries its error, which Call or
 // Stream returns before sending anything.
