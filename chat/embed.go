@@ -208,22 +208,15 @@ func (m EmbeddingModel) invoke(ctx context.Context, body any, out any) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.c.settings.Timeout)
 	defer cancel()
-	var raw []byte
-	err = m.c.retry.do(ctx, func() error {
-		o, err := m.c.rt.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{
-			ModelId: aws.String(m.opts.Model), Body: b,
-			ContentType: aws.String("application/json"), Accept: aws.String("application/json"),
-		})
-		if err != nil {
-			return err
-		}
-		raw = o.Body
-		return nil
+	// The client's SDK retryer retries throttling and unavailability.
+	o, err := m.c.rt.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{
+		ModelId: aws.String(m.opts.Model), Body: b,
+		ContentType: aws.String("application/json"), Accept: aws.String("application/json"),
 	})
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(raw, out); err != nil {
+	if err := json.Unmarshal(o.Body, out); err != nil {
 		return fmt.Errorf("chat: embed: decode %s answer: %w", m.opts.Model, err)
 	}
 	return nil
