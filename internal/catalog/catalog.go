@@ -57,6 +57,8 @@ type Model struct {
 
 	// ContextTokens is the context window in tokens (0: see ContextWindow).
 	ContextTokens int
+	// Embedding is set for embedding models (InvokeModel only).
+	Embedding *Embedding
 }
 
 // Catalog is an immutable set of models; safe for concurrent use.
@@ -174,6 +176,11 @@ func invalid(format string, args ...any) error {
 // CheckCapabilities applies the rules that depend on the model: it assumes
 // the request already passed (*wire.Validator).Converse.
 func (c *Catalog) CheckCapabilities(m Model, req *wire.ConverseRequest) error {
+	if m.Embedding != nil {
+		// [Obs] the service's answer to Converse on an embedding model
+		// (weak: wording from reports of Titan Embeddings on Converse).
+		return invalid("This action doesn't support the model that you provided. Try again with a supported text or chat model.")
+	}
 	if err := checkFamilyRules(m, req); err != nil {
 		return err
 	}
