@@ -105,7 +105,7 @@ func TestLoadAddsAndOverrides(t *testing.T) {
 	const haiku = "anthropic.claude-3-haiku-20240307-v1:0"
 	c, err := Load(Options{Models: []Entry{
 		{ID: "anthropic.claude-fable-5", Name: "Claude Fable 5", Family: "claude", Capabilities: []string{"streaming", "tools", "images"},
-			Cache: &CacheEntry{MinTokens: 512, TTL: []string{"5m", "1h"}, Checkpoints: []string{"system", "messages", "tools"}, LookbackBlocks: 20},
+			Cache:         &CacheEntry{MinTokens: 512, TTL: []string{"5m", "1h"}, Checkpoints: []string{"system", "messages", "tools"}, LookbackBlocks: 20},
 			ContextWindow: 1_000_000, MaxOutputTokens: 128_000},
 		{ID: haiku, Name: "Haiku, shrunk", Capabilities: []string{"streaming"}, MaxOutputTokens: 100},
 	}})
