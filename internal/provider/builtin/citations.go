@@ -93,12 +93,14 @@ func cite(d *wire.DocumentBlock, index int, question []string) (citedBlock, bool
 		return quoteBlock(c, q), true
 	case len(s.Content) > 0:
 		best, bestScore, quote := -1, -1, ""
+		scanned := 0 // the chunks read share one quoteScan budget
 		for k, part := range s.Content {
-			if part.Text == nil {
+			if part.Text == nil || scanned >= quoteScan {
 				continue
 			}
+			scanned += utf8.RuneCountInString(*part.Text)
 			q, _, _, ok := bestSentence(*part.Text, question)
-			if score := wordOverlap(q, question); ok && score > bestScore {
+			if score := wordOverlap(strings.ToLower(q), question); ok && score > bestScore {
 				best, bestScore, quote = k, score, q
 			}
 		}
@@ -137,10 +139,13 @@ func bestSentence(text string, question []string) (quote string, start, end int,
 	if len(rs) > quoteScan {
 		rs = rs[:quoteScan]
 	}
+	lower := make([]rune, len(rs))
+	for i, r := range rs {
+		lower[i] = unicode.ToLower(r)
+	}
 	best := -1
 	for _, sp := range sentenceSpans(rs) {
-		s := string(rs[sp[0]:sp[1]])
-		if score := wordOverlap(s, question); score > best {
+		if score := wordOverlap(string(lower[sp[0]:sp[1]]), question); score > best {
 			best, start, end = score, sp[0], sp[1]
 		}
 	}
@@ -193,19 +198,38 @@ func questionWords(question string) []string {
 	return out
 }
 
-// wordOverlap counts the question words s contains.
-func wordOverlap(s string, question []string) int {
-	words := map[string]bool{}
-	for _, t := range tokenize(s) {
-		words[t.lower] = true
-	}
+// wordOverlap counts the question words that lower (lower-case text)
+// contains as whole words.
+func wordOverlap(lower string, question []string) int {
 	n := 0
 	for _, w := range question {
-		if words[w] {
+		if containsWord(lower, w) {
 			n++
 		}
 	}
 	return n
+}
+
+// containsWord reports whether w occurs in s between non-word characters.
+func containsWord(s, w string) bool {
+	for from := 0; from+len(w) <= len(s); {
+		i := strings.Index(s[from:], w)
+		if i < 0 {
+			return false
+		}
+		i += from
+		before, _ := utf8.DecodeLastRuneInString(s[:i])
+		after, _ := utf8.DecodeRuneInString(s[i+len(w):])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		from = i + 1
+	}
+	return false
+}
+
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // delta is the citation as a stream's citation delta.

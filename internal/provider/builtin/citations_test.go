@@ -68,3 +68,17 @@ func TestCitationsRespectMaxTokens(t *testing.T) {
 		t.Errorf("with %d tokens: %d blocks, stop %s, %d output tokens", room, n, cut.StopReason, cut.Usage.OutputTokens)
 	}
 }
+
+// BenchmarkCitations: a 64K-character document, the most one citation reads.
+func BenchmarkCitations(b *testing.B) {
+	text := strings.Repeat("The quick brown fox jumps over the lazy dog near the river bank. ", 1000)
+	req := &wire.ConverseRequest{Messages: []wire.Message{{Role: wire.ConversationRoleUser, Content: []wire.ContentBlock{
+		{Document: &wire.DocumentBlock{Name: "d", Format: wire.DocumentFormatTxt, Source: &wire.DocumentSource{Text: &text}, Citations: &wire.CitationsConfig{Enabled: true}}},
+		{Text: wire.Ptr("Where does the fox jump over the dog?")},
+	}}}}
+	for b.Loop() {
+		if len(citationsOf(req)) != 1 {
+			b.Fatal("no citation")
+		}
+	}
+}
