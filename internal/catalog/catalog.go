@@ -99,7 +99,7 @@ func Load(opts Options) (*Catalog, error) {
 		return nil, err
 	}
 	c := &Catalog{models: make(map[string]Model, len(builtin)+len(extra))}
-	for _, list := range [][]Model{builtin, embeddings, extra} {
+	for _, list := range [][]Model{builtin, extra} {
 		for _, m := range list {
 			if _, ok := c.models[m.ID]; !ok {
 				c.order = append(c.order, m.ID)
