@@ -22,4 +22,3 @@ func (e *Embedding) DefaultDimensions() int {
 	}
 	return e.Dimensions[0]
 }
-
