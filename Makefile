@@ -9,6 +9,8 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZ := \
 	./internal/eventstream:FuzzRead \
 	./internal/wire:FuzzValidate \
+	./internal/guardrail:FuzzAssess \
+	./internal/guardrail:FuzzDetectorRegions \
 	./internal/auth:FuzzParseAuthorization \
 	./internal/glob:FuzzMatch \
 	./internal/sse:FuzzRead \
@@ -24,6 +26,9 @@ FUZZ := \
 	./internal/provider/bedrock:FuzzUpstreamError \
 	./internal/provider/builtin:FuzzParseScript \
 	./internal/provider/replay:FuzzLoad \
+	./internal/invoke:FuzzDecodeMessages \
+	./internal/invoke:FuzzDecodeEmbed \
+	./internal/repl:FuzzCalculate \
 	./chat:FuzzUnmarshalMessages \
 	./chat:FuzzMedia
 

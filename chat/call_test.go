@@ -134,11 +134,12 @@ func TestOptionsMerge(t *testing.T) {
 			wantAMRF: `{"inferenceConfig":{"topK":20,"x":1}}`,
 		},
 		{
-			name:     "additional fields merge key by key; tool choice",
-			defaults: chat.Options{Model: haiku, AdditionalFields: map[string]any{"a": 1, "b": 2}},
-			call:     chat.Options{AdditionalFields: map[string]any{"b": 3}, ToolChoice: chat.SpecificTool("weather")},
+			name: "additional fields merge key by key; tool choice",
+			// Keys Claude knows: the server refuses others as Bedrock does.
+			defaults: chat.Options{Model: haiku, AdditionalFields: map[string]any{"top_k": 1, "thinking": 2}},
+			call:     chat.Options{AdditionalFields: map[string]any{"thinking": 3}, ToolChoice: chat.SpecificTool("weather")},
 			wantIC:   `{"maxTokens":500,"temperature":0.8}`,
-			wantAMRF: `{"a":1,"b":3}`,
+			wantAMRF: `{"thinking":3,"top_k":1}`,
 			wantTC:   `{"tool":{"name":"weather"}}`,
 		},
 	}

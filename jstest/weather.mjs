@@ -108,7 +108,8 @@ await check("weather-streamed-tool-call", async () => {
   let name = "", id = "", input = "", stop = "";
   for await (const ev of out.stream) {
     if (ev.contentBlockStart) ({ name, toolUseId: id } = ev.contentBlockStart.start.toolUse);
-    if (ev.contentBlockDelta) input += ev.contentBlockDelta.delta.toolUse.input;
+    // Block 0 is the text Claude writes before its tool call.
+    if (ev.contentBlockDelta?.delta.toolUse) input += ev.contentBlockDelta.delta.toolUse.input;
     if (ev.messageStop) stop = ev.messageStop.stopReason;
   }
   const parsed = JSON.parse(input);

@@ -16,11 +16,12 @@ const usage = `converse — a Bedrock Runtime compatible server
 
 Usage:
   converse serve [flags]   run the server (converse serve -h for flags)
+  converse chat [flags]    chat with a model in the terminal, or answer a piped question
   converse version         print the version
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals(os.Args[1:])...)
 	defer stop()
 	// The first signal starts a graceful shutdown; unregistering then
 	// lets a second one end the process at once.
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "chat":
+		return chatCommand(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return nil
@@ -48,4 +51,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// stopSignals end the command. In `converse chat`, Ctrl-C stops the answer
+// being streamed rather than the program, so chat handles SIGINT itself.
+func stopSignals(args []string) []os.Signal {
+	if len(args) > 0 && args[0] == "chat" {
+		return []os.Signal{syscall.SIGTERM}
+	}
+	return []os.Signal{os.Interrupt, syscall.SIGTERM}
 }

@@ -24,11 +24,21 @@ func readiness(client *redis.Client) []health.Check {
 }
 
 // invocationLog builds the invocation log the config asks for: nil when it
-// has no output. The returned func flushes and closes it.
-func invocationLog(cfg *config.Config, stdout io.Writer, logger *slog.Logger) (*invocationlog.Log, func(), error) {
+// has no output and nothing else reads it. recent, when not nil, receives
+// every record too (the playground's request log); without an output it is
+// the only reader. The returned func flushes and closes it.
+func invocationLog(cfg *config.Config, stdout io.Writer, logger *slog.Logger, recent io.Writer) (*invocationlog.Log, func(), error) {
 	c := cfg.InvocationLog
 	if c.Output == "" {
-		return nil, func() {}, nil
+		if recent == nil {
+			return nil, func() {}, nil
+		}
+		// Records only for the page: no bodies, which it never shows.
+		l, err := invocationlog.New(invocationlog.Options{Writer: recent, Secrets: secrets(cfg), Logger: logger})
+		if err != nil {
+			return nil, nil, err
+		}
+		return l, func() { l.Close() }, nil
 	}
 	w, closeFile := stdout, func() error { return nil }
 	if c.Output != "stdout" {
@@ -39,6 +49,10 @@ func invocationLog(cfg *config.Config, stdout io.Writer, logger *slog.Logger) (*
 			return nil, nil, err
 		}
 		w, closeFile = f, f.Close
+	}
+	if recent != nil {
+		// The page first: it never fails, so a failing disk cannot starve it.
+		w = io.MultiWriter(recent, w)
 	}
 	l, err := invocationlog.New(invocationlog.Options{
 		Writer: w, Bodies: c.Bodies, KeepMedia: c.KeepMedia, MaxBodyBytes: c.MaxBodyBytes,

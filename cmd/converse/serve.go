@@ -53,6 +53,7 @@ type serveFlags struct {
 	replay     string
 	grace      time.Duration
 	writeLimit time.Duration
+	playground bool
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -73,6 +74,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.script, "script", "", "built-in model: scripted rules from this YAML `file` (see docs/emulator.md)")
 	fs.StringVar(&f.record, "record", "", "record every exchange with the backends into `dir`")
 	fs.StringVar(&f.replay, "replay", "", "answer only from the exchanges recorded in `dir`")
+	fs.BoolVar(&f.playground, "playground", true, "serve the web playground at /playground (-playground=false: off)")
 	fs.StringVar(&f.metrics, "metrics-addr", "", "serve Prometheus metrics on `host:port`/metrics (a separate listener; off when empty)")
 	fs.BoolVar(&f.pprof, "pprof", false, "also serve Go's profiler (net/http/pprof) at /debug/pprof/ on the -metrics-addr listener, never on the API port")
 	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, let open requests finish this long, then end streams with ServiceUnavailableException (0: at once)")
@@ -133,6 +135,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !set["builtin-tps"] && cfg.Builtin.TokensPerSecond != nil {
 		f.tps = *cfg.Builtin.TokensPerSecond
 	}
+	if !set["playground"] && cfg.Playground.Enabled != nil {
+		f.playground = *cfg.Playground.Enabled
+	}
 
 	tok, err := tokens.New()
 	if err != nil {
@@ -141,7 +146,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.record != "" && f.replay != "" {
 		return errors.New("serve: -record and -replay exclude each other")
 	}
-	cat := catalog.New()
+	cat, err := catalog.Load(catalog.Options{Models: cfg.Models})
+	if err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
 	bopts := builtin.Options{
 		Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps,
 		Reasoning: func(id string) bool { m, ok := cat.Lookup(id); return ok && m.Reasoning },
@@ -195,16 +203,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer rdb.Close()
 	}
 	probes := health.New(health.Options{Checks: readiness(rdb), Logger: logger})
-	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger)
+	operators := playgroundOperators(cfg, f.noAuth)
+	recent := recentCalls(f.playground, operators)
+	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger, asWriter(recent))
 	if err != nil {
 		return err
 	}
 	defer closeInvocations()
+	guards, err := guardrails(cfg)
+	if err != nil {
+		return err
+	}
 	rt, err := router.New(router.Options{
 		Backends: bs, Default: def, Routes: routes, Aliases: aliases,
 		Tokens: tok, Catalog: cat, Logger: logger, Metrics: met, Cache: cacheRegistry(rdb, cfg.Redis),
 		ProviderNames: providerNames(cfg), TracerProvider: tel.TracerProvider,
 		Quotas: quotaOptions(cfg, rdb), QuotaOutputTokens: cfg.Quotas.DefaultOutputTokens,
+		Guardrails: guards,
 	})
 	if err != nil {
 		return err
@@ -223,14 +238,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.noAuth {
 		logger.Warn("authentication is off (-insecure-no-auth): anyone who can reach this port can call every model")
 	}
+	var pg http.Handler
+	if f.playground {
+		h, err := newPlayground(cfg, f.noAuth, cat, routes, aliases, def, authn, recent, operators, logger)
+		if err != nil {
+			return err
+		}
+		pg = h
+	}
 	srv, err := server.New(server.Options{
 		Router: rt, Validator: validator, Auth: authn, Logger: logger,
-		Health: probes, Invocations: invocations,
+		Health: probes, Invocations: invocations, Playground: pg,
 		Tracing:              server.Tracing{TracerProvider: tel.TracerProvider, Propagator: tel.Propagator},
 		StreamWriteTimeout:   f.writeLimit,
 		MaxBodyBytes:         cfg.Server.MaxBodyBytes,
 		MaxInflightBodyBytes: inflightBudget(cfg.Server),
 		BodyBudgetWait:       cfg.Server.BodyBudgetWait,
+		Guardrails:           guards,
 	})
 	if err != nil {
 		return err
@@ -260,6 +284,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 	fmt.Fprintf(stdout, "converse %s listening on %s (built-in model answers every catalogue model ID)\n\n%s\n  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n%s",
 		version(), endpoint, authNote, endpoint, tlsNote)
+	if f.playground {
+		fmt.Fprintf(stdout, "  playground: %s/playground/\n", endpoint)
+	}
 	if tel.Enabled() {
 		fmt.Fprintf(stdout, "  traces: OTLP %s\n", telemetryOptions(cfg.Telemetry).Describe())
 	}

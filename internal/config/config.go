@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/conversekit/converse/internal/catalog"
 )
 
 // Config is the whole file.
@@ -68,6 +70,28 @@ type Config struct {
 	// InvocationLog, when it has an output, records every Converse and
 	// ConverseStream call as a JSON line.
 	InvocationLog InvocationLog `yaml:"invocation_log"`
+	// Guardrails are applied by converse itself to calls with
+	// guardrailConfig (except on bedrock backends) and by ApplyGuardrail.
+	Guardrails []Guardrail `yaml:"guardrails"`
+	// GuardrailMaxCharacters bounds the text one assessment reads
+	// (default 200000).
+	GuardrailMaxCharacters int `yaml:"guardrail_max_characters"`
+	// Playground is the web playground at /playground.
+	Playground Playground `yaml:"playground"`
+	// Models add Bedrock model IDs to the built-in catalogue, or replace
+	// a built-in entry with the same ID (docs/config.md), in the format
+	// of internal/catalog/models.yaml.
+	Models []catalog.Entry `yaml:"models"`
+}
+
+// Playground configures the web playground.
+type Playground struct {
+	// Enabled serves it (default true; the -playground flag wins).
+	Enabled *bool `yaml:"enabled"`
+	// Operators are the principals that may read its request log of
+	// recent calls. With the development key the principal "dev" may;
+	// with configured principals nobody may unless listed here.
+	Operators []string `yaml:"operators"`
 }
 
 // InvocationLog configures the invocation log.
@@ -307,7 +331,7 @@ func Parse(b []byte) (*Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
-	if err := c.check(); err != nil {
+	if err := errors.Join(c.check(), c.checkModels(b)); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -355,6 +379,7 @@ func (c *Config) check() error {
 	}
 	errs = append(errs, c.checkRouting()...)
 	errs = append(errs, c.checkQuotas()...)
+	errs = append(errs, c.checkGuardrails()...)
 	errs = append(errs, c.Telemetry.check()...)
 	if c.LogLevel != "" && !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
@@ -362,10 +387,40 @@ func (c *Config) check() error {
 	if l := c.InvocationLog; l.MaxSizeMB < 0 || l.MaxBackups < 0 || l.MaxBodyBytes < 0 || l.Buffer < 0 {
 		errs = append(errs, errors.New("invocation_log: max_size_mb, max_backups, max_body_bytes and buffer must not be negative"))
 	}
+	errs = append(errs, c.checkPlayground()...)
 	if b := c.Builtin; b.TokensPerSecond != nil && *b.TokensPerSecond < 0 {
 		errs = append(errs, errors.New("builtin.tokens_per_second must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// checkModels checks the models entries as the catalogue will, each
+// mistake with the line of its entry in b.
+func (c *Config) checkModels(b []byte) error {
+	if _, err := catalog.Compile(c.Models); err != nil {
+		return catalog.WithLines(err, catalog.ItemLines(b, "models"))
+	}
+	return nil
+}
+
+// checkPlayground requires operators to be principals of this file (or
+// "dev", the development principal, when there are none), so a typo does
+// not silently hide the request log.
+func (c *Config) checkPlayground() []error {
+	names := map[string]bool{}
+	for _, p := range c.Auth.Principals {
+		names[p.Name] = true
+	}
+	if len(names) == 0 {
+		names["dev"] = true
+	}
+	var errs []error
+	for i, op := range c.Playground.Operators {
+		if !names[op] {
+			errs = append(errs, fmt.Errorf("playground.operators[%d]: %q is not a principal of auth.principals", i, op))
+		}
+	}
+	return errs
 }
 
 func (c *Config) checkRouting() []error {

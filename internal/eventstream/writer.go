@@ -230,10 +230,10 @@ func setMembers(ev *wire.StreamEvent) int {
 // as Bedrock orders them.
 var headerBlocks = func() map[string][]byte {
 	m := map[string][]byte{}
-	for _, name := range []string{"messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"} {
+	for _, name := range []string{"messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata", eventChunk} {
 		m[headerEventType+name] = encodeHeaders(headerEventType, name, messageTypeEvent)
 	}
-	for _, name := range []string{"internalServerException", "modelStreamErrorException", "validationException", "throttlingException", "serviceUnavailableException"} {
+	for _, name := range []string{"internalServerException", "modelStreamErrorException", "validationException", "throttlingException", "serviceUnavailableException", modelTimeoutException} {
 		m[headerExceptionType+name] = encodeHeaders(headerExceptionType, name, messageTypeException)
 	}
 	return m

@@ -242,6 +242,30 @@ func (i *Invocation) Request(principal string, body []byte) {
 	}
 }
 
+// Fields notes the request members that label the call: requestMetadata
+// and projectIdentifier.
+func (i *Invocation) Fields(metadata map[string]string, project string) {
+	if i == nil {
+		return
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.rec.RequestMetadata = metadata
+	i.rec.ProjectIdentifier = project
+}
+
+// Estimated notes that the call's usage was counted offline because the
+// backend reported none. Without an open Invocation it does nothing.
+func Estimated(ctx context.Context) {
+	inv := FromContext(ctx)
+	if inv == nil {
+		return
+	}
+	inv.mu.Lock()
+	inv.rec.UsageEstimated = true
+	inv.mu.Unlock()
+}
+
 // Response notes a Converse answer.
 func (i *Invocation) Response(out *wire.ConverseResponse) {
 	if i == nil || out == nil {

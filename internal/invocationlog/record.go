@@ -36,8 +36,16 @@ type Record struct {
 	ErrorCode  string `json:"errorCode,omitempty"`
 	HTTPStatus int    `json:"httpStatus,omitempty"`
 	Timing     Timing `json:"timing"`
-	Input      Input  `json:"input"`
-	Output     Output `json:"output"`
+	// RequestMetadata is the request's requestMetadata, the key-value pairs
+	// Bedrock's invocation logs keep for filtering; ProjectIdentifier the
+	// request's projectIdentifier (absent: the default project).
+	RequestMetadata   map[string]string `json:"requestMetadata,omitempty"`
+	ProjectIdentifier string            `json:"projectIdentifier,omitempty"`
+	Input             Input             `json:"input"`
+	Output            Output            `json:"output"`
+	// UsageEstimated marks token counts converse counted offline because
+	// the backend reported none.
+	UsageEstimated bool `json:"usageEstimated,omitempty"`
 }
 
 // Identity is who called. It never holds credentials.

@@ -57,3 +57,22 @@ type TokenCounter interface {
 type CacheReporter interface {
 	ReportsCacheUsage() bool
 }
+
+// GuardrailForwarder is implemented by backends that apply a request's
+// guardrailConfig themselves (AWS Bedrock, which receives the body as the
+// client sent it). The router applies converse's own guardrails to every
+// other backend.
+type GuardrailForwarder interface {
+	ForwardsGuardrails() bool
+}
+
+// FieldChecker is implemented by backends that cannot honour every
+// optional member of a Converse request (serviceTier, performanceConfig,
+// promptVariables, …): CheckFields returns a ValidationException naming
+// the member when the request asks for what the backend cannot do, so a
+// field is refused rather than silently dropped (docs/fields.md). A
+// backend without it honours every member (the bedrock backend forwards
+// them to Bedrock).
+type FieldChecker interface {
+	CheckFields(req *wire.ConverseRequest) error
+}

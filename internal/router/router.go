@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/guardrail"
 	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
@@ -57,6 +58,9 @@ type Options struct {
 	// TracerProvider makes a client span per backend call (trace.go); nil
 	// traces nothing, at no cost.
 	TracerProvider trace.TracerProvider
+	// Guardrails are applied to calls with guardrailConfig on every backend
+	// that does not apply it itself (guardrail.go); nil knows none.
+	Guardrails *guardrail.Set
 }
 
 // Router resolves model IDs to providers. It is safe for concurrent use.
@@ -150,6 +154,9 @@ func (r *Router) prepare(c *provider.Call, stream bool) (plan, error) {
 		if err := r.opts.Catalog.CheckCapabilities(p.model, c.Request); err != nil {
 			return p, err
 		}
+		if err := r.checkContextWindow(p.model, c); err != nil {
+			return p, err
+		}
 		if stream {
 			if err := r.opts.Catalog.CheckStream(p.model, c.Request); err != nil {
 				return p, err
@@ -164,6 +171,11 @@ func (r *Router) prepare(c *provider.Call, stream bool) (plan, error) {
 func attempt(c *provider.Call, t target, first bool) (*provider.Call, error) {
 	cc := *c
 	cc.UpstreamModel = t.model
+	if fc, ok := t.provider.(provider.FieldChecker); ok {
+		if err := fc.CheckFields(cc.Request); err != nil {
+			return nil, err
+		}
+	}
 	if ch, ok := t.provider.(Checker); ok && !first {
 		if err := ch.Check(&cc); err != nil {
 			return nil, err
@@ -203,16 +215,20 @@ func (r *Router) converse(ctx context.Context, c *provider.Call) (out *wire.Conv
 		cc, err := attempt(c, t, i == 0)
 		if err != nil {
 			r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
+			if i == 0 {
+				last = err // no backend takes it: the first one's refusal says why
+			}
 			continue
 		}
 		invocationlog.Routed(ctx, t.name, t.model)
 		rec.attempt(r, t)
 		began := time.Now()
-		out, err := r.converseAttempt(ctx, cc, t)
+		out, err := r.guardedConverse(ctx, cc, t)
 		rec.upstream(time.Since(began))
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			var u *metrics.Usage
 			if err == nil {
+				r.complete(ctx, cc, out)
 				out.Usage = r.account(ctx, cc, p, t, out.Usage)
 				u = usageOf(out.Usage)
 			}
@@ -255,11 +271,15 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 			cc, err := attempt(c, t, i == 0)
 			if err != nil {
 				r.opts.Logger.InfoContext(ctx, "fallback skipped", "model", c.ModelID, "backend", t.name, "reason", err.Error())
+				if i == 0 {
+					last = err
+				}
 				continue
 			}
 			// Each backend claims the flusher for itself; a fallback that
 			// does not must get one write per event.
 			flusher.Release()
+			var out outputTally
 			invocationlog.Routed(ctx, t.name, t.model)
 			rec.attempt(r, t)
 			started, retry := false, false
@@ -277,7 +297,9 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 					failure = err
 				} else if ev.ContentBlockDelta != nil {
 					rec.firstToken()
+					out.see(ev.ContentBlockDelta.Delta)
 				} else if ev.Metadata != nil {
+					r.completeStream(ctx, cc, ev.Metadata, &out)
 					if cc.Prompt != nil {
 						// Accounting may ask a remote registry (Redis):
 						// what the client has so far goes out first.
@@ -292,7 +314,10 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 			// The backend's time is what passes between handing us one
 			// event and the next (and closing); the loop body is ours.
 			mark := time.Now()
-			for ev, err := range ordered(t.name, r.streamAttempt(ctx, cc, t)) {
+			open := func(cc *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
+				return ordered(t.name, r.streamAttempt(ctx, cc, t))
+			}
+			for ev, err := range r.guardedStream(ctx, cc, t, open) {
 				rec.upstream(time.Since(mark))
 				over := step(ev, err)
 				mark = time.Now()
@@ -349,7 +374,7 @@ func (r *Router) CountTokens(ctx context.Context, modelID string, in *wire.Count
 		n := r.opts.Tokens.Converse(tokens.FromTokensRequest(in.Converse)).Total
 		return &wire.CountTokensResponse{InputTokens: n}, nil
 	case in.InvokeModel != nil:
-		return &wire.CountTokensResponse{InputTokens: r.opts.Tokens.InvokeModelBody(in.InvokeModel.Body)}, nil
+		return &wire.CountTokensResponse{InputTokens: r.countInvokeBody(modelID, in.InvokeModel.Body)}, nil
 	}
 	return nil, wire.Errorf(wire.ValidationException, "input must contain exactly one of converse or invokeModel.")
 }

@@ -16,7 +16,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/conversekit/converse/internal/guardrail"
 	"github.com/conversekit/converse/internal/sdktest"
+	"github.com/conversekit/converse/internal/servertest"
 )
 
 // corpusCase is one request of internal/wire/testdata/validation.
@@ -100,8 +102,15 @@ func (c corpusCase) send(ctx context.Context, client *bedrockruntime.Client) err
 // The validation corpus, replayed through the official Go SDK against a
 // running server: every invalid request gets its exception type and message,
 // every valid edge case is answered.
+//
+// The server knows the guardrail the valid cases name (abc, DRAFT, with no
+// policies): an unknown one is refused, as on Bedrock.
 func TestValidationCorpusThroughSDK(t *testing.T) {
-	client := sdktest.Client(t, start(t, nil), sdktest.Options{})
+	guards, err := guardrail.New([]guardrail.Config{{ID: "abc"}}, guardrail.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := sdktest.Client(t, servertest.Start(t, servertest.Options{Guardrails: guards}), sdktest.Options{})
 	invalid := loadCorpus(t, "invalid.json")
 	if len(invalid) < 150 {
 		t.Fatalf("only %d invalid cases", len(invalid))

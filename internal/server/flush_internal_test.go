@@ -21,19 +21,12 @@ import (
 // scriptRouter streams a script: events, and waits (nil entries) at which a
 // claiming provider flushes, as one does before reading its upstream.
 type scriptRouter struct {
+	Router // nil: the other operations are not used
 	claim  bool
 	script []*wire.StreamEvent
 }
 
 func (s *scriptRouter) ModelForms(id string) []string { return []string{id} }
-
-func (s *scriptRouter) Converse(context.Context, *provider.Call) (*wire.ConverseResponse, error) {
-	panic("not used")
-}
-
-func (s *scriptRouter) CountTokens(context.Context, string, *wire.CountTokensInput) (*wire.CountTokensResponse, error) {
-	panic("not used")
-}
 
 func (s *scriptRouter) ConverseStream(ctx context.Context, _ *provider.Call) iter.Seq2[*wire.StreamEvent, error] {
 	return func(yield func(*wire.StreamEvent, error) bool) {

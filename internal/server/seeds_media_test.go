@@ -71,8 +71,8 @@ func TestSeedImageAnalysis(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf("You attached a JPEG image of 120×80 pixels (%d bytes).", len(file))
-	if !strings.Contains(result, want) || !strings.Contains(result, "描述这张图片中的产品特点") {
-		t.Errorf("answer lacks %q and the question:\n%s", want, result)
+	if !strings.Contains(result, want) || !strings.Contains(result, "这张图片中的产品特点") {
+		t.Errorf("answer lacks %q and the question's topic:\n%s", want, result)
 	}
 
 	_, err = analyzeImageWithText(t.Context(), client, file, "描述这张图片中的产品特点", true)

@@ -204,15 +204,15 @@ func TestSeedCustomerServiceAgent(t *testing.T) {
 		{
 			name:   "knowledge base",
 			query:  "产品无法开机",
-			want:   []string{`QueryKnowledgeBase {"query":"客户C001咨询: 产品无法开机"}`},
+			want:   []string{`QueryKnowledgeBase {"query":"产品无法开机"}`},
 			answer: []string{"QueryKnowledgeBase returned", "根据知识库记录"},
 		},
 		{
 			name:  "ticket with priority",
 			query: "产品无法开机，请创建工单，优先级high",
 			want: []string{
-				`QueryKnowledgeBase {"query":"客户C001咨询: 产品无法开机，请创建工单，优先级high"}`,
-				`CreateSupportTicket {"customer_id":"C001","issue_description":"客户C001咨询: 产品无法开机，请创建工单，优先级high","priority":"high"}`,
+				`QueryKnowledgeBase {"query":"产品无法开机，请创建工单，优先级high"}`,
+				`CreateSupportTicket {"customer_id":"C001","issue_description":"产品无法开机，请创建工单，优先级high","priority":"high"}`,
 			},
 			answer: []string{"QueryKnowledgeBase returned", `CreateSupportTicket returned {"status":"created","ticket_id":"ST12345"}`},
 		},
@@ -264,7 +264,7 @@ func TestSeedStreamedToolUse(t *testing.T) {
 	}
 	stream := out.GetStream()
 	defer stream.Close()
-	var id, name, input string
+	var id, name, input, text string
 	var stop types.StopReason
 	for ev := range stream.Events() {
 		switch v := ev.(type) {
@@ -272,7 +272,18 @@ func TestSeedStreamedToolUse(t *testing.T) {
 			s := v.Value.Start.(*types.ContentBlockStartMemberToolUse)
 			id, name = *s.Value.ToolUseId, *s.Value.Name
 		case *types.ConverseStreamOutputMemberContentBlockDelta:
-			input += *v.Value.Delta.(*types.ContentBlockDeltaMemberToolUse).Value.Input
+			switch d := v.Value.Delta.(type) {
+			case *types.ContentBlockDeltaMemberText:
+				if v.Value.ContentBlockIndex == nil || *v.Value.ContentBlockIndex != 0 {
+					t.Errorf("text delta in block %v, want 0 (before the tool call)", v.Value.ContentBlockIndex)
+				}
+				text += d.Value
+			case *types.ContentBlockDeltaMemberToolUse:
+				if v.Value.ContentBlockIndex == nil || *v.Value.ContentBlockIndex != 1 {
+					t.Errorf("toolUse delta in block %v, want 1", v.Value.ContentBlockIndex)
+				}
+				input += *d.Value.Input
+			}
 		case *types.ConverseStreamOutputMemberMessageStop:
 			stop = v.Value.StopReason
 		}
@@ -282,6 +293,9 @@ func TestSeedStreamedToolUse(t *testing.T) {
 	}
 	if id != *want[0].ToolUseId || name != "Weather_Tool" || stop != types.StopReasonToolUse {
 		t.Errorf("stream: %s %s %s, Converse: %s", id, name, stop, *want[0].ToolUseId)
+	}
+	if lead := messageOf(t, conv).Content[0].(*types.ContentBlockMemberText).Value; text != lead || text == "" {
+		t.Errorf("streamed text %q, Converse content[0].text %q", text, lead)
 	}
 	if got := mustJSON(t, inputOf(t, want[0])); got != `{"latitude":35.6762,"longitude":139.6503}` || input != got {
 		t.Errorf("streamed input %s, Converse input %s", input, got)

@@ -61,6 +61,7 @@ type Router interface {
 	Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error)
 	ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error]
 	CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (*wire.CountTokensResponse, error)
+	InvokeRouter
 }
 
 // Validator checks decoded requests as Bedrock does (wire.Validator).
@@ -115,6 +116,12 @@ type Options struct {
 	Invocations *invocationlog.Log
 	// Tracing makes a span of each request (trace.go); zero: none.
 	Tracing Tracing
+	// Playground, when set, serves GET /playground and everything under
+	// it, before authentication (the handler authenticates what needs it);
+	// nil: those paths are unknown operations like any other.
+	Playground http.Handler
+	// Guardrails answers ApplyGuardrail (guardrail.go); nil knows none.
+	Guardrails Guardrails
 }
 
 // Server is the Bedrock Runtime HTTP front end. It is an http.Handler.
@@ -171,6 +178,12 @@ func New(opts Options) (*Server, error) {
 	// Probes are GETs outside /model/, so no Bedrock route can collide;
 	// they bypass operation(), hence authentication.
 	opts.Health.Register(s.mux)
+	// The playground's GETs share no path with Bedrock's POST /model/...
+	// routes; any other method on these paths falls through to "/".
+	if opts.Playground != nil {
+		s.mux.Handle("GET /playground", opts.Playground)
+		s.mux.Handle("GET /playground/", opts.Playground)
+	}
 	// ServeMux matches patterns segment by segment on the escaped path, so
 	// an ARN's %2F stays inside {modelId}; PathValue returns it decoded.
 	for _, op := range []struct {
@@ -180,12 +193,15 @@ func New(opts Options) (*Server, error) {
 		{"converse", "Converse", s.converse},
 		{"converse-stream", "ConverseStream", s.converseStream},
 		{"count-tokens", "CountTokens", s.countTokens},
+		{"invoke", "InvokeModel", s.invokeModel},
+		{"invoke-with-response-stream", "InvokeModelWithResponseStream", s.invokeModelStream},
 	} {
 		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.ops[op.suffix] = h
 	}
-	for _, op := range []string{"invoke", "invoke-with-response-stream", "invoke-with-bidirectional-stream"} {
+	s.registerGuardrails()
+	for _, op := range []string{"invoke-with-bidirectional-stream"} {
 		h := s.operation(op, s.notImplemented)
 		s.mux.Handle("POST /model/{modelId}/"+op, h)
 		s.ops[op] = h
@@ -267,7 +283,7 @@ func (s *Server) operation(name string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		var inv *invocationlog.Invocation
-		if name == "Converse" || name == "ConverseStream" {
+		if name == "Converse" || name == "ConverseStream" || name == "InvokeModel" || name == "InvokeModelWithResponseStream" {
 			var ctx context.Context
 			ctx, inv = s.opts.Invocations.Begin(r.Context(), name, requestID(w), r.PathValue("modelId"))
 			r = r.WithContext(ctx)
@@ -319,7 +335,12 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handle
 	// backend call or token count.
 	modelID := r.PathValue("modelId")
 	invocationlog.FromContext(r.Context()).Request(id.Principal.Name, body)
-	if err := id.Principal.Authorize(modelID, s.opts.Router.ModelForms(modelID)); err != nil {
+	if isGuardrailRequest(r) {
+		err = authorizeGuardrail(id.Principal, r.PathValue("guardrailIdentifier"))
+	} else {
+		err = id.Principal.Authorize(modelID, s.opts.Router.ModelForms(modelID))
+	}
+	if err != nil {
 		return err
 	}
 	return h(w, r, &request{modelID: modelID, body: body, principal: id.Principal, received: time.Now()})
@@ -359,6 +380,7 @@ func (s *Server) converse(w http.ResponseWriter, r *http.Request, req *request) 
 	if err := s.validate(&in, false); err != nil {
 		return err
 	}
+	invocationlog.FromContext(r.Context()).Fields(in.RequestMetadata, in.ProjectIdentifier)
 	out, err := s.opts.Router.Converse(r.Context(), s.call(req, &in))
 	if err != nil {
 		return shutdownError(r.Context(), err)
@@ -385,6 +407,7 @@ func (s *Server) converseStream(w http.ResponseWriter, r *http.Request, req *req
 	if err := s.validate(&in, true); err != nil {
 		return err
 	}
+	invocationlog.FromContext(r.Context()).Fields(in.RequestMetadata, in.ProjectIdentifier)
 	inv := invocationlog.FromContext(r.Context())
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)

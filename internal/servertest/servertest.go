@@ -7,12 +7,14 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/guardrail"
 	"github.com/conversekit/converse/internal/health"
 	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/metrics"
@@ -44,9 +46,10 @@ type Options struct {
 	Wrap func(server.Router) server.Router
 	// Cache is the prompt-cache registry (nil: in memory, per server).
 	Cache promptcache.Registry
-	// Health and Invocations as in server.Options.
+	// Health, Invocations and Playground as in server.Options.
 	Health      *health.Probes
 	Invocations *invocationlog.Log
+	Playground  http.Handler
 	// Metrics, when set, records what the router sees (scrape its Handler).
 	Metrics *metrics.Metrics
 	// Quotas are the router's quota rules and store (none by default).
@@ -56,6 +59,12 @@ type Options struct {
 	// (default: builtin is "converse").
 	Tracing       server.Tracing
 	ProviderNames map[string]string
+	// Guardrails are the guardrails Converse, ConverseStream and
+	// ApplyGuardrail know (none by default).
+	Guardrails *guardrail.Set
+	// Listener replaces the loopback TCP listener, e.g. with an in-memory
+	// network for a synctest bubble.
+	Listener net.Listener
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -139,6 +148,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 		Backends: backends, Default: o.Default, Routes: o.Routes, Aliases: o.Aliases,
 		Tokens: tok, Catalog: cat, Cache: o.Cache, Metrics: o.Metrics, Quotas: o.Quotas,
 		ProviderNames: providerNames, TracerProvider: o.Tracing.TracerProvider,
+		Guardrails: o.Guardrails,
 	})
 	if err != nil {
 		return nil, err
@@ -159,7 +169,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing, Health: o.Health, Invocations: o.Invocations})
+	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing, Health: o.Health, Invocations: o.Invocations, Playground: o.Playground, Guardrails: o.Guardrails})
 	if err != nil {
 		return nil, err
 	}
@@ -174,9 +184,11 @@ func Run(o Options, useTLS bool) (*Server, error) {
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 		out.CAPEM, scheme = pemBytes, "https"
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	ln := o.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -11,7 +11,9 @@ import (
 // Decode parses a JSON request body into v. Malformed JSON and values of the
 // wrong JSON type become a SerializationException naming the offending
 // member, as the real service reports them; trailing data is rejected too.
-// An empty body is an empty structure, as restJson1 services treat it.
+// An empty body is an empty structure, as restJson1 services treat it. A
+// Converse body with a member the API model does not define is a
+// ValidationException (unknownMembers).
 func Decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
@@ -22,6 +24,9 @@ func Decode(body []byte, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Errorf(SerializationException, "Unexpected content after the end of the JSON document.")
+	}
+	if _, ok := v.(*ConverseRequest); ok {
+		return unknownMembers(body)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ type ConverseRequest struct {
 	PerformanceConfig                 *PerformanceConfiguration       `json:"performanceConfig,omitempty"`
 	ServiceTier                       *ServiceTier                    `json:"serviceTier,omitempty"`
 	OutputConfig                      *OutputConfig                   `json:"outputConfig,omitempty"`
+	ProjectIdentifier                 string                          `json:"projectIdentifier,omitempty"`
 }
 
 // Message is the API model shape of the same name.
@@ -450,7 +451,7 @@ type ConverseTrace struct {
 
 // GuardrailTraceAssessment is the API model shape of the same name.
 type GuardrailTraceAssessment struct {
-	ModelOutput       []string                         `json:"modelOutput,omitempty"`
+	ModelOutput       []string                         `json:"modelOutput,omitzero"` // [] when traced with nothing to show, as Bedrock sends it
 	InputAssessment   map[string]GuardrailAssessment   `json:"inputAssessment,omitempty"`
 	OutputAssessments map[string][]GuardrailAssessment `json:"outputAssessments,omitempty"`
 	ActionReason      string                           `json:"actionReason,omitempty"`

@@ -27,6 +27,9 @@ type Validator struct {
 	// rather than once per request.
 	conversationalIDs, foundationIDs validIDs
 
+	applyGuardrail                        *node // guardrail.go
+	guardrailIdentifier, guardrailVersion *node // ApplyGuardrail's path members
+
 	patterns map[string]*matcher // every pattern of the plan, for tests
 }
 
@@ -54,6 +57,9 @@ func NewValidator() (*Validator, error) {
 	}
 	if v.foundationModelID, err = p.compile(m.Shapes["CountTokensRequest"].Members["modelId"].Shape, str); err != nil {
 		return nil, err
+	}
+	if err := v.compileApplyGuardrail(p); err != nil {
+		return nil, fmt.Errorf("compile ApplyGuardrail plan: %w", err)
 	}
 	return v, nil
 }

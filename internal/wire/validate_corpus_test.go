@@ -9,6 +9,7 @@ import (
 
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/media"
+	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -42,6 +43,10 @@ func loadCorpus(t testing.TB, file string) []corpusCase {
 // decode, structural + semantic validation, catalogue lookup and
 // capabilities, attachment checks.
 func pipeline(v *wire.Validator, cat *catalog.Catalog, c corpusCase) error {
+	counter, err := tokens.New()
+	if err != nil {
+		return err
+	}
 	body := []byte(c.Body)
 	if c.RawBody != nil {
 		body = []byte(*c.RawBody)
@@ -77,6 +82,9 @@ func pipeline(v *wire.Validator, cat *catalog.Catalog, c corpusCase) error {
 		return catalog.UnknownModel(req.ModelID)
 	}
 	if err := cat.CheckCapabilities(m, &req); err != nil {
+		return err
+	}
+	if err := catalog.CheckContextWindow(m, len(body), func() int { return counter.Converse(tokens.FromRequest(&req)).Total }); err != nil {
 		return err
 	}
 	if stream {

@@ -46,6 +46,18 @@ func converseRules(req *ConverseRequest, stream bool) error {
 	if !stream && req.GuardrailConfig != nil && req.GuardrailConfig.StreamProcessingMode != "" {
 		return invalid("guardrailConfig.streamProcessingMode is only valid on ConverseStream. Remove it from the Converse request, or call ConverseStream.")
 	}
+	// guardContent marks what a guardrail assesses [Doc "Include a
+	// guardrail with the Converse API"]; without guardrailConfig there is
+	// no guardrail, and a caller who expects one must not get an unguarded
+	// answer silently.
+	if req.GuardrailConfig == nil {
+		if at := firstGuardContent(req); at != "" {
+			return invalid("%s is a guardContent block, but the request has no guardrailConfig. Add guardrailConfig with the guardrailIdentifier and guardrailVersion to apply, or send the content as a text block.", at)
+		}
+	}
+	if err := requestDocuments(req); err != nil {
+		return err
+	}
 	if isPromptARN(req.ModelID) {
 		// [M] Converse docs: with a Prompt-management prompt these fields
 		// come from the prompt and must not be sent.
@@ -107,6 +119,9 @@ func conversation(msgs []Message, system []SystemContentBlock, tc *ToolConfigura
 	if err := roles(msgs); err != nil {
 		return err
 	}
+	if err := blockPlacement(msgs); err != nil {
+		return err
+	}
 	if err := toolSchemas(tc); err != nil {
 		return err
 	}
@@ -119,7 +134,11 @@ func conversation(msgs []Message, system []SystemContentBlock, tc *ToolConfigura
 	if err := media(msgs); err != nil {
 		return err
 	}
-	return cachePoints(msgs, system, tc)
+	if err := cachePoints(msgs, system, tc); err != nil {
+		return err
+	}
+	// The model's own check, so after the service's.
+	return uniqueToolNames(tc)
 }
 
 func hasBlock(m Message, pred func(ContentBlock) bool) bool {
@@ -515,4 +534,22 @@ func toolResultJSON(msgs []Message) error {
 		}
 	}
 	return nil
+}
+
+// firstGuardContent returns the 0-based path of the first guardContent
+// block of the request, or "".
+func firstGuardContent(req *ConverseRequest) string {
+	for i, b := range req.System {
+		if b.GuardContent != nil {
+			return fmt.Sprintf("system.%d", i)
+		}
+	}
+	for i, m := range req.Messages {
+		for j, b := range m.Content {
+			if b.GuardContent != nil {
+				return fmt.Sprintf("messages.%d.content.%d", i, j)
+			}
+		}
+	}
+	return ""
 }

@@ -55,7 +55,7 @@ func TestEveryPatternIsChecked(t *testing.T) {
 			walk(r.Shape)
 		}
 	}
-	for _, root := range []string{"ConverseRequest", "ConverseStreamRequest", "CountTokensRequest"} {
+	for _, root := range []string{"ConverseRequest", "ConverseStreamRequest", "CountTokensRequest", "ApplyGuardrailRequest"} {
 		walk(root)
 	}
 	if len(want) < 5 {

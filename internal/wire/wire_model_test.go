@@ -74,7 +74,7 @@ func reachable(m apiModel) []string {
 			walk(mem.Shape)
 		}
 	}
-	for _, op := range []string{"Converse", "ConverseStream", "CountTokens"} {
+	for _, op := range []string{"Converse", "ConverseStream", "CountTokens", "ApplyGuardrail"} {
 		o := m.Operations[op]
 		walk(o.Input.Shape)
 		walk(o.Output.Shape)

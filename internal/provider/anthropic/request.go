@@ -33,6 +33,7 @@ type messagesRequest struct {
 	TopP          *float32      `json:"top_p,omitempty"`
 	StopSequences []string      `json:"stop_sequences,omitempty"`
 	OutputConfig  *outputConfig `json:"output_config,omitempty"`
+	ServiceTier   string        `json:"service_tier,omitempty"`
 	Stream        bool          `json:"stream,omitempty"`
 }
 
@@ -118,7 +119,10 @@ func invalid(path, format string, args ...any) *wire.Exception {
 // buildRequest translates a Converse request into a Messages API request
 // for model.
 func (p *Provider) buildRequest(in *wire.ConverseRequest, model string, stream bool) (*request, error) {
-	out := messagesRequest{Model: model, MaxTokens: p.maxTokens, Stream: stream, Messages: []message{}}
+	if err := p.CheckFields(in); err != nil {
+		return nil, err
+	}
+	out := messagesRequest{Model: model, MaxTokens: p.maxTokens, Stream: stream, Messages: []message{}, ServiceTier: serviceTier(in.ServiceTier)}
 	var err error
 	if out.System, err = p.system(in.System); err != nil {
 		return nil, err

@@ -97,6 +97,7 @@ func TestSignatureVerifies(t *testing.T) {
 	v, err := auth.New(auth.Options{
 		Principals: []auth.Principal{{Name: "hop", Models: []string{"*"}}},
 		AccessKeys: []auth.AccessKey{{ID: "AKIDHOP", Secret: "s3cret", Principal: "hop"}},
+		Regions:    []string{"eu-central-1"}, // the region the hop signs for
 		Now:        func() time.Time { return at },
 	})
 	if err != nil {

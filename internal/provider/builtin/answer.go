@@ -41,54 +41,242 @@ var sentences = [...]string{
 	"Revisiting %s later often reveals a simpler approach.",
 }
 
-// lengthRequest finds requests such as "in 300 words" or "1000 tokens".
-var lengthRequest = regexp.MustCompile(`(?i)\b(\d{1,6})\s*(words?|tokens?)\b`)
-
-// answerText composes the built-in model's reply to a request: it names the
-// question, the system prompt and the turn, then continues with sentences
-// about the question's topic. Its length is deterministic; a request that
-// asks for "N words" or "N tokens" gets about that many words.
+// answerText composes the built-in model's reply to a request, the way a
+// model answers a short prompt: a greeting for "Hello", "1, 2, 3, 4, 5"
+// for "count from 1 to 5", X for "say X", one word when asked for one
+// word, N words (±10 %) for "in N words"; otherwise a few sentences about
+// the question's topic, more for a longer question. Instructions in the
+// system prompt count when the question has none. What the last user turn
+// attaches is described first. The same request always gets the same text.
 func answerText(req *wire.ConverseRequest) string {
 	seed := requestSeed(req)
 	rng := rand.New(rand.NewPCG(seed, seed>>1|1))
 	question := questionOf(req.Messages)
-	topic := topicOf(question)
+	d := directiveOf(question)
+	if d.empty() {
+		d = directiveOf(clip(systemText(req.System), 2*questionWindow))
+		d.say, d.count = "", nil // only the user asks to be echoed or counted for
+	}
+	switch {
+	case d.count != nil:
+		return d.count()
+	case d.say != "":
+		return d.say
+	case d.words == 0 && d.sentences == 0 && isGreeting(question):
+		return greetings[rng.IntN(len(greetings))]
+	case d.words == 1:
+		return oneWord(question)
+	}
 
 	var b strings.Builder
-	if question != "" {
-		fmt.Fprintf(&b, "You asked: %q.", clip(question, 160))
-	} else {
-		b.WriteString("Here is my answer.")
+	if note := mediaNote(req.Messages); note != "" && d.words == 0 {
+		b.WriteString(note)
 	}
-	if note := mediaNote(req.Messages); note != "" {
-		b.WriteString(" " + note)
-	}
-	if sys := systemText(req.System); sys != "" {
-		fmt.Fprintf(&b, " I am following the instructions %q.", clip(sys, 120))
-	}
-	if turns := userTurns(req.Messages); turns > 1 {
-		fmt.Fprintf(&b, " This is turn %d of our conversation.", turns)
-	}
-
-	words := 40 + rng.IntN(80)
-	if m := lengthRequest.FindStringSubmatch(question); m != nil {
-		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
-			words = n
-		}
-	}
+	topic := topicOf(question)
 	order := rng.Perm(len(sentences))
-	for i, n := 0, wordCount(b.String()); n < words; i++ {
+	sentence := func(i int) string {
 		s := sentences[order[i%len(order)]]
 		t := topic
 		if strings.HasPrefix(s, "%s") {
 			t = capitalise(t)
 		}
-		sentence := fmt.Sprintf(s, t)
-		b.WriteByte(' ')
-		b.WriteString(sentence)
-		n += wordCount(sentence)
+		return fmt.Sprintf(s, t)
+	}
+	add := func(s string) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+	}
+	if d.words > 0 {
+		n := 0
+		for i := 0; n < d.words; i++ {
+			s := sentence(i)
+			n += wordCount(s)
+			add(s)
+		}
+		return firstWords(b.String(), d.words)
+	}
+	n := d.sentences
+	if n == 0 {
+		n = defaultSentences(question, rng)
+	}
+	for i := range n {
+		add(sentence(i))
 	}
 	return b.String()
+}
+
+// defaultSentences is how long an answer without a length instruction is:
+// one sentence for a few words, up to six for a long question.
+func defaultSentences(question string, rng *rand.Rand) int {
+	switch n := wordCount(question); {
+	case n <= 5:
+		return 1
+	case n <= 12:
+		return 2
+	case n <= 30:
+		return 3
+	default:
+		return 3 + rng.IntN(4)
+	}
+}
+
+// maxAnswerWords bounds what "in N words" or "N tokens" can ask for.
+const maxAnswerWords = 50_000
+
+// directive is what a prompt asks of the answer's form.
+type directive struct {
+	words     int           // exactly this many words (1: one word)
+	sentences int           // this many sentences
+	say       string        // answer exactly this
+	count     func() string // answer with this count
+}
+
+func (d directive) empty() bool {
+	return d.words == 0 && d.sentences == 0 && d.say == "" && d.count == nil
+}
+
+var (
+	// "in 50 words", "50-word", "1000 tokens", "under 30 words".
+	lengthRequest  = regexp.MustCompile(`(?i)\b(\d{1,6}|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred)[\s-]*(words?|tokens?|sentences?)\b`)
+	oneWordRequest = regexp.MustCompile(`(?i)\b(?:one|1|a single|single)[\s-]word\b`)
+	briefRequest   = regexp.MustCompile(`(?i)\b(?:be brief|briefly|terse(?:ly)?|concise(?:ly)?|short answer|keep it short|in short|tl;?dr)\b`)
+	// "count from 1 to 5", "count to 10", "count down from 10 to 1",
+	// "list the numbers from 3 to 7".
+	countRequest = regexp.MustCompile(`(?i)\b(?:count(?:\s+(?:up|down))?|numbers?)(?:\s+from\s+(-?\d{1,6}))?\s+(?:to|through|until|up to)\s+(-?\d{1,6})\b`)
+	// "Say hello", "Repeat after me: …", "Reply with OK only".
+	sayRequest = regexp.MustCompile(`(?is)^(?:please\s+)?(?:now\s+|just\s+)?(?:say|repeat(?:\s+after\s+me)?|reply\s+with|respond\s+with|answer\s+with|echo)\s*[:,]?\s*(?:only\s+|just\s+|exactly\s+)?(?:the\s+word\s+)?(.+?)\s*(?:,?\s*(?:and\s+)?nothing\s+else|\s+only)?[.!]?$`)
+	// "Say something about cats" asks for content, not an echo.
+	sayVague     = regexp.MustCompile(`(?i)^(?:something|anything|a few|a little|more|what|how|why|it|that|this)\b`)
+	yesNoRequest = regexp.MustCompile(`(?i)\b(?:answer|reply|respond)\s+(?:with\s+|only\s+)*(?:a\s+)?(?:"?yes"?\s+or\s+"?no"?)`)
+	// A quoted answer after an answering verb: Reply with "pong".
+	sayQuoted = regexp.MustCompile(`(?i)\b(?:say|repeat|reply|respond|answer|print|output|write|type|return|echo)\b[^"“']{0,40}["“']`)
+)
+
+// directiveOf reads the form a prompt asks for.
+func directiveOf(q string) directive {
+	var d directive
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return d
+	}
+	if m := countRequest.FindStringSubmatch(q); m != nil {
+		from, to := 1, 0
+		if m[1] != "" {
+			from, _ = strconv.Atoi(m[1])
+		}
+		to, _ = strconv.Atoi(m[2])
+		if span := to - from; span <= 1000 && span >= -1000 {
+			d.count = func() string { return countText(from, to) }
+			return d
+		}
+	}
+	if oneWordRequest.MatchString(q) {
+		d.words = 1
+		return d
+	}
+	if qs := quoted(q); len(qs) > 0 && sayQuoted.MatchString(q) {
+		d.say = qs[0]
+		return d
+	}
+	if yesNoRequest.MatchString(q) {
+		d.say = "Yes."
+		return d
+	}
+	if m := sayRequest.FindStringSubmatch(q); m != nil && !lengthRequest.MatchString(q) && !sayVague.MatchString(m[1]) {
+		if s := strings.Trim(strings.TrimSpace(m[1]), `"“”'`); s != "" && utf8.RuneCountInString(s) <= 400 {
+			d.say = s
+			return d
+		}
+	}
+	if m := lengthRequest.FindStringSubmatch(q); m != nil {
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			n = smallNumbers[strings.ToLower(m[1])]
+		}
+		switch unit := strings.ToLower(m[2]); {
+		case n <= 0:
+		case strings.HasPrefix(unit, "sentence"):
+			d.sentences = min(n, 200)
+		case strings.HasPrefix(unit, "token"):
+			// About three words for four tokens of English prose.
+			d.words = min(max(n*3/4, 1), maxAnswerWords)
+		default:
+			d.words = min(n, maxAnswerWords)
+		}
+		return d
+	}
+	if briefRequest.MatchString(q) {
+		d.sentences = 1
+	}
+	return d
+}
+
+// countText counts from one number to another, either way.
+func countText(from, to int) string {
+	var b strings.Builder
+	step := 1
+	if to < from {
+		step = -1
+	}
+	for i := from; ; i += step {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(i))
+		if i == to {
+			return b.String()
+		}
+	}
+}
+
+// greetingPattern is a message that only greets ("Hello", "hi there!",
+// "Good morning, Claude").
+var greetingPattern = regexp.MustCompile(`(?i)^\s*(?:hello|hi|hey|hiya|howdy|greetings|yo|hola|bonjour|hallo|ciao|good\s+(?:morning|afternoon|evening|day)|你好|您好|こんにちは)(?:\s+there)?(?:[\s,!.]+how\s+are\s+you(?:\s+doing)?(?:\s+today)?|[\s,]+\p{L}+)?[\s!.?]*$`)
+
+var greetings = [...]string{
+	"Hello! How can I help you today?",
+	"Hi there! What can I do for you?",
+	"Hello! What would you like to talk about?",
+}
+
+func isGreeting(q string) bool { return len(q) <= 64 && greetingPattern.MatchString(q) }
+
+// oneWord answers in one word: "Yes" to a yes/no question, otherwise the
+// name or topic word the question is about.
+func oneWord(q string) string {
+	toks := tokenize(q)
+	if len(toks) > 0 {
+		switch toks[0].lower {
+		case "is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "will", "would", "has", "have", "isn't", "aren't":
+			return "Yes."
+		}
+	}
+	word := ""
+	if names := properNouns(q); len(names) > 0 {
+		word = names[len(names)-1]
+	} else {
+		word = topicOf(q)
+	}
+	if f := strings.Fields(word); len(f) > 0 {
+		word = f[len(f)-1]
+	}
+	return capitalise(word) + "."
+}
+
+// firstWords keeps the first n words of s and ends them as a sentence.
+func firstWords(s string, n int) string {
+	f := strings.Fields(s)
+	if len(f) > n {
+		f = f[:n]
+	}
+	last := strings.TrimRight(f[len(f)-1], ".,;:!?")
+	if last == "" {
+		last = f[len(f)-1]
+	}
+	f[len(f)-1] = last + "."
+	return strings.Join(f, " ")
 }
 
 // requestSeed hashes the conversation (system, messages, tools), so key
@@ -194,33 +382,11 @@ func systemText(sys []wire.SystemContentBlock) string {
 	return strings.Join(parts, " ")
 }
 
-func userTurns(msgs []wire.Message) int {
-	n := 0
-	for _, m := range msgs {
-		if m.Role == wire.ConversationRoleUser {
-			n++
-		}
-	}
-	return n
-}
-
-// topicOf picks the longest word of the question as its topic: crude, but
-// deterministic and usually a noun.
-func topicOf(q string) string {
-	best := ""
-	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
-		if len([]rune(w)) > len([]rune(best)) {
-			best = w
-		}
-	}
-	if len([]rune(best)) < 3 || len([]rune(best)) > 40 {
-		return "this topic"
-	}
-	return strings.ToLower(best)
-}
-
 func capitalise(s string) string {
 	r := []rune(s)
+	if len(r) == 0 {
+		return s
+	}
 	r[0] = unicode.ToUpper(r[0])
 	return string(r)
 }

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -89,7 +90,7 @@ func TestToolCalls(t *testing.T) {
 		{
 			name: "chinese knowledge base",
 			body: `{"messages":[{"role":"user","content":[{"text":"客户C001咨询: 产品无法开机"}]}],"toolConfig":{"tools":[` + supportTools + `]}}`,
-			want: []wire.ToolUseBlock{{Name: "QueryKnowledgeBase", Input: []byte(`{"query":"客户C001咨询: 产品无法开机"}`)}},
+			want: []wire.ToolUseBlock{{Name: "QueryKnowledgeBase", Input: []byte(`{"query":"产品无法开机"}`)}},
 		},
 		{
 			name: "forced tool fills enum and id",
@@ -149,27 +150,67 @@ func TestToolRoundTripConverseAndStream(t *testing.T) {
 	if out.StopReason != wire.StopReasonToolUse {
 		t.Fatalf("stopReason %q", out.StopReason)
 	}
-	use := out.Output.Message.Content[0].ToolUse
-	if use == nil || use.Name != "Weather_Tool" {
-		t.Fatalf("content %+v", out.Output.Message.Content)
+	// Claude and Nova write a short text before their tool calls; AWS's
+	// own Converse tool example prints content[0].text, then reads
+	// content[1].toolUse.
+	content := out.Output.Message.Content
+	if len(content) != 2 || content[0].Text == nil || *content[0].Text == "" || content[1].ToolUse == nil {
+		t.Fatalf("content %+v, want [text, toolUse]", content)
+	}
+	use := content[1].ToolUse
+	if use.Name != "Weather_Tool" {
+		t.Fatalf("tool %q", use.Name)
 	}
 
-	// The stream carries the same call: start, input fragments, stop.
-	var input strings.Builder
+	// The stream carries the same answer in Bedrock's order (as recorded
+	// from amazon.nova-micro, pydantic-ai test_bedrock_model_iter_stream):
+	// text deltas in block 0 without contentBlockStart, contentBlockStop,
+	// then contentBlockStart with the tool's ID and name in block 1, input
+	// fragments, contentBlockStop, messageStop tool_use, metadata.
+	var events []string
+	var text, input strings.Builder
 	var startID string
+	var usage *wire.TokenUsage
 	for ev, err := range m.ConverseStream(t.Context(), &provider.Call{Request: first}) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := ev.ContentBlockStart; s != nil {
-			startID = s.Start.ToolUse.ToolUseID
+		var e string
+		switch {
+		case ev.MessageStart != nil:
+			e = "messageStart"
+		case ev.ContentBlockStart != nil:
+			e = fmt.Sprintf("start %d", ev.ContentBlockStart.ContentBlockIndex)
+			startID = ev.ContentBlockStart.Start.ToolUse.ToolUseID
+		case ev.ContentBlockDelta != nil:
+			d := ev.ContentBlockDelta
+			if d.Delta.Text != nil {
+				e = fmt.Sprintf("text %d", d.ContentBlockIndex)
+				text.WriteString(*d.Delta.Text)
+			} else {
+				e = fmt.Sprintf("input %d", d.ContentBlockIndex)
+				input.WriteString(d.Delta.ToolUse.Input)
+			}
+		case ev.ContentBlockStop != nil:
+			e = fmt.Sprintf("stop %d", ev.ContentBlockStop.ContentBlockIndex)
+		case ev.MessageStop != nil:
+			e = "messageStop " + string(ev.MessageStop.StopReason)
+		case ev.Metadata != nil:
+			e, usage = "metadata", ev.Metadata.Usage
 		}
-		if d := ev.ContentBlockDelta; d != nil {
-			input.WriteString(d.Delta.ToolUse.Input)
+		if len(events) == 0 || events[len(events)-1] != e {
+			events = append(events, e) // runs of deltas as one
 		}
 	}
-	if startID != use.ToolUseID || !jsonEqual(wire.Document(input.String()), use.Input) {
-		t.Errorf("stream gave %s %s, converse %s %s", startID, input.String(), use.ToolUseID, use.Input)
+	want := []string{"messageStart", "text 0", "stop 0", "start 1", "input 1", "stop 1", "messageStop tool_use", "metadata"}
+	if diff := cmp.Diff(want, events); diff != "" {
+		t.Errorf("stream events (-want +got):\n%s", diff)
+	}
+	if text.String() != *content[0].Text || startID != use.ToolUseID || !jsonEqual(wire.Document(input.String()), use.Input) {
+		t.Errorf("stream gave %q %s %s, converse %q %s %s", text.String(), startID, input.String(), *content[0].Text, use.ToolUseID, use.Input)
+	}
+	if diff := cmp.Diff(out.Usage, usage); diff != "" {
+		t.Errorf("usage: Converse and stream differ (-converse +stream):\n%s", diff)
 	}
 
 	// Answering with the tool result gets a text answer that uses it.
@@ -181,9 +222,9 @@ func TestToolRoundTripConverseAndStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := *final.Output.Message.Content[0].Text
-	if final.StopReason != wire.StopReasonEndTurn || !strings.Contains(text, `Weather_Tool returned {"sky":"clear","temperature_c":18}`) {
-		t.Errorf("final %q %q", final.StopReason, text)
+	finalText := *final.Output.Message.Content[0].Text
+	if final.StopReason != wire.StopReasonEndTurn || !strings.Contains(finalText, `Weather_Tool returned {"sky":"clear","temperature_c":18}`) {
+		t.Errorf("final %q %q", final.StopReason, finalText)
 	}
 }
 

@@ -31,7 +31,7 @@ func TestReasoningConverseAndStreamAgree(t *testing.T) {
 		{
 			name:      "thinking before a tool call",
 			body:      `{"messages":[{"role":"user","content":[{"text":"What's the weather in Paris?"}]}],"toolConfig":{"tools":[` + weatherTool + `]},"additionalModelRequestFields":{"thinking":{"type":"enabled","budget_tokens":1024}}}`,
-			wantKinds: []string{"reasoning", "toolUse"},
+			wantKinds: []string{"reasoning", "text", "toolUse"},
 		},
 		{
 			name:      "disabled",

@@ -441,14 +441,14 @@ func scriptedCalls(req *wire.ConverseRequest, uses []scriptedToolUse) []wire.Too
 	for _, s := range toolSpecs(req.ToolConfig) {
 		specs[s.Name] = s
 	}
-	question := lastUserText(req.Messages)
+	question := questionOf(req.Messages)
 	out := make([]wire.ToolUseBlock, 0, len(uses))
 	for i, u := range uses {
 		var input any = u.input
 		if u.input == nil {
 			input = map[string]any{}
 			if s, ok := specs[u.name]; ok {
-				input = fillSchema(schemaOf(s), &filler{text: question, numbers: numbersIn(question)})
+				input = fillSchema(schemaOf(s), newFiller(question))
 			}
 		}
 		b, _ := json.Marshal(input) // checked when the script was parsed

@@ -4,11 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"math"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/conversekit/converse/internal/wire"
 )
@@ -57,7 +61,9 @@ func toolCalls(req *wire.ConverseRequest) []wire.ToolUseBlock {
 	}
 	calls := make([]wire.ToolUseBlock, 0, len(chosen))
 	for i, s := range chosen {
-		input := fillSchema(schemaOf(s), &filler{text: question, numbers: numbersIn(question)})
+		input := fillSchema(schemaOf(s), newFiller(question))
+		// Valid against the tool's schema whatever values were picked (schema.go).
+		input = conformInput(inputSchemaJSON(s), input)
 		b, _ := json.Marshal(input) // built from JSON values only
 		calls = append(calls, wire.ToolUseBlock{
 			ToolUseID: toolUseID(req, s.Name, i),
@@ -189,49 +195,92 @@ func schemaOf(s *wire.ToolSpecification) map[string]any {
 // filler produces values for schema properties from the user's text.
 type filler struct {
 	text    string
-	numbers []float64
+	numbers []float64 // numbers of the text not used yet, in order
+	// enumWords are the schema's enum values: text that names one of them
+	// answers that property, not another.
+	enumWords map[string]bool
 }
 
-var numberPattern = regexp.MustCompile(`-?\d+(?:\.\d+)?`)
-
-func numbersIn(s string) []float64 {
-	var out []float64
-	for _, m := range numberPattern.FindAllString(s, -1) {
-		if f, err := strconv.ParseFloat(m, 64); err == nil {
-			out = append(out, f)
-		}
+func newFiller(text string) *filler {
+	f := &filler{text: text, numbers: numbersIn(text)}
+	if c, ok := coordinatesIn(text); ok {
+		// A coordinate pair belongs to latitude/longitude, not to counts.
+		f.numbers = slices.DeleteFunc(f.numbers, func(v float64) bool { return v == c[0] || v == c[1] || v == -c[0] || v == -c[1] })
 	}
-	return out
+	return f
 }
 
 // fillSchema returns a value valid against schema: required properties are
-// present, enums honoured, types right. Optional properties are filled only
-// when the text supplies a value for them.
+// present, enums honoured, types, bounds and lengths right. Values come from
+// the relevant part of the text where the property's name says what it is
+// (a place for "city", a call sign for "sign", the subject of the request
+// for "query"); optional properties are filled only when the text supplies
+// a value for them.
 func fillSchema(schema map[string]any, f *filler) any {
+	if schema == nil {
+		return map[string]any{}
+	}
+	f.enumWords = map[string]bool{}
+	collectEnums(schema, f.enumWords, 0)
 	return f.value("", schema, 0)
 }
 
+func collectEnums(v any, out map[string]bool, depth int) {
+	if depth > 16 {
+		return
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, sub := range x {
+			if k == "enum" {
+				if vals, ok := sub.([]any); ok {
+					for _, e := range vals {
+						if s, ok := e.(string); ok {
+							out[s] = true
+						}
+					}
+				}
+				continue
+			}
+			collectEnums(sub, out, depth+1)
+		}
+	case []any:
+		for _, sub := range x {
+			collectEnums(sub, out, depth+1)
+		}
+	}
+}
+
 func (f *filler) value(name string, schema map[string]any, depth int) any {
-	if schema == nil || depth > 8 {
+	if schema == nil {
+		return f.str(name, nil) // any value is valid; a name's value reads best
+	}
+	if depth > 8 {
 		return map[string]any{}
 	}
 	if v, ok := schema["const"]; ok {
 		return v
 	}
 	if enum, ok := schema["enum"].([]any); ok && len(enum) > 0 {
-		lower := strings.ToLower(f.text)
-		for _, e := range enum {
-			if s, ok := e.(string); ok && s != "" && strings.Contains(lower, strings.ToLower(s)) {
-				return e
-			}
+		if v, ok := f.enumValue(enum); ok {
+			return v
+		}
+		if d, ok := schema["default"]; ok && slices.ContainsFunc(enum, func(e any) bool { return jsonSame(e, d) }) {
+			return d
 		}
 		return enum[0]
 	}
-	if v, ok := schema["default"]; ok {
-		return v
+	if alts, ok := schema["allOf"].([]any); ok && len(alts) > 0 {
+		return f.value(name, mergeAllOf(schema, alts), depth+1)
 	}
-	for _, key := range []string{"anyOf", "oneOf", "allOf"} {
+	for _, key := range []string{"anyOf", "oneOf"} {
 		if alts, ok := schema[key].([]any); ok && len(alts) > 0 {
+			// The first alternative that is not just null.
+			for _, a := range alts {
+				if alt, ok := a.(map[string]any); ok && schemaType(alt) != "null" {
+					return f.value(name, alt, depth+1)
+				}
+			}
 			if alt, ok := alts[0].(map[string]any); ok {
 				return f.value(name, alt, depth+1)
 			}
@@ -239,42 +288,144 @@ func (f *filler) value(name string, schema map[string]any, depth int) any {
 	}
 	switch schemaType(schema) {
 	case "object":
-		out := map[string]any{}
-		props, _ := schema["properties"].(map[string]any)
-		required := map[string]bool{}
-		if req, ok := schema["required"].([]any); ok {
-			for _, r := range req {
-				if s, ok := r.(string); ok {
-					required[s] = true
-				}
-			}
-		}
-		names := make([]string, 0, len(props))
-		for k := range props {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		for _, k := range names {
-			sub, _ := props[k].(map[string]any)
-			if required[k] || f.supplies(k, sub) {
-				out[k] = f.value(k, sub, depth+1)
-			}
-		}
-		return out
+		return f.object(schema, depth)
 	case "array":
-		items, _ := schema["items"].(map[string]any)
-		return []any{f.value(name, items, depth+1)}
+		return f.array(name, schema, depth)
 	case "integer":
-		return int64(f.number(name, schema))
+		return int64(math.Round(f.number(name, schema, true)))
 	case "number":
-		return f.number(name, schema)
+		return f.number(name, schema, false)
 	case "boolean":
+		if v, ok := f.boolean(name); ok {
+			return v
+		}
+		if d, ok := schema["default"].(bool); ok {
+			return d
+		}
 		return false
 	case "null":
 		return nil
 	}
-	return f.str(name, schema)
+	s, found := f.str(name, schema), f.suppliesString(name, schema)
+	if d, ok := schema["default"].(string); ok && !found {
+		return d
+	}
+	return s
 }
+
+func (f *filler) object(schema map[string]any, depth int) map[string]any {
+	out := map[string]any{}
+	props, _ := schema["properties"].(map[string]any)
+	required := map[string]bool{}
+	if req, ok := schema["required"].([]any); ok {
+		for _, r := range req {
+			if s, ok := r.(string); ok {
+				required[s] = true
+			}
+		}
+	}
+	names := make([]string, 0, len(props))
+	for k := range props {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		sub, _ := props[k].(map[string]any)
+		if required[k] || f.supplies(k, sub) {
+			out[k] = f.value(k, sub, depth+1)
+		}
+	}
+	for k := range required { // required but not described: any value
+		if _, ok := out[k]; !ok {
+			out[k] = f.str(k, nil)
+		}
+	}
+	return out
+}
+
+func (f *filler) array(name string, schema map[string]any, depth int) []any {
+	items, _ := schema["items"].(map[string]any)
+	n := 1
+	if v, ok := schema["minItems"].(float64); ok && int(v) > n {
+		n = min(int(v), 100)
+	}
+	if v, ok := schema["maxItems"].(float64); ok && int(v) < n {
+		n = max(int(v), 0)
+	}
+	out := make([]any, 0, n)
+	for i := range n {
+		v := f.value(name, items, depth+1)
+		if unique, _ := schema["uniqueItems"].(bool); unique && i > 0 {
+			v = distinct(v, i)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// distinct makes the i-th of several generated array items differ from the
+// others, for uniqueItems.
+func distinct(v any, i int) any {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("%s %d", x, i+1)
+	case int64:
+		return x + int64(i)
+	case float64:
+		return x + float64(i)
+	}
+	return v
+}
+
+// mergeAllOf combines the object parts of allOf alternatives into one
+// schema, so every alternative's required properties are filled.
+func mergeAllOf(schema map[string]any, alts []any) map[string]any {
+	out := map[string]any{}
+	for k, v := range schema {
+		if k != "allOf" {
+			out[k] = v
+		}
+	}
+	props := map[string]any{}
+	if p, ok := schema["properties"].(map[string]any); ok {
+		maps.Copy(props, p)
+	}
+	var required []any
+	if r, ok := schema["required"].([]any); ok {
+		required = append(required, r...)
+	}
+	for _, a := range alts {
+		alt, ok := a.(map[string]any)
+		if !ok {
+			continue
+		}
+		for k, v := range alt {
+			switch k {
+			case "properties":
+				if p, ok := v.(map[string]any); ok {
+					maps.Copy(props, p)
+				}
+			case "required":
+				if r, ok := v.([]any); ok {
+					required = append(required, r...)
+				}
+			default:
+				if _, set := out[k]; !set {
+					out[k] = v
+				}
+			}
+		}
+	}
+	if len(props) > 0 {
+		out["properties"] = props
+	}
+	if len(required) > 0 {
+		out["required"] = required
+	}
+	return out
+}
+
+func jsonSame(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 
 func schemaType(schema map[string]any) string {
 	switch t := schema["type"].(type) {
@@ -290,38 +441,420 @@ func schemaType(schema map[string]any) string {
 	if _, ok := schema["properties"]; ok {
 		return "object"
 	}
+	if _, ok := schema["items"]; ok {
+		return "array"
+	}
 	return "string"
+}
+
+// enumValue is the enum member the text names, as a whole word or phrase
+// ("high" in "high priority", not "low" in "follow").
+func (f *filler) enumValue(enum []any) (any, bool) {
+	// Words as tokenize splits them, so "优先级high" holds "high".
+	var words []string
+	for _, t := range tokenize(f.text) {
+		words = append(words, t.lower)
+	}
+	lower := " " + strings.Join(words, " ") + " "
+	for _, e := range enum {
+		s, ok := e.(string)
+		if !ok || s == "" {
+			continue
+		}
+		want := " " + strings.Join(strings.Fields(strings.ToLower(s)), " ") + " "
+		if strings.Contains(lower, want) || (isCJK([]rune(s)[0]) && strings.Contains(f.text, s)) {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// nameKind sorts a property by what its name says it holds.
+type nameKind int
+
+const (
+	kindOther nameKind = iota
+	kindLatitude
+	kindLongitude
+	kindPlace
+	kindCode
+	kindName
+	kindEmail
+	kindURL
+	kindDate
+	kindID
+	kindQuery
+	kindTopic
+	kindText
+)
+
+// kindOf reads a property name: snake_case, camelCase and kebab-case words.
+func kindOf(name string) nameKind {
+	words := nameWords(name)
+	has := func(ws ...string) bool {
+		for _, w := range ws {
+			if words[w] {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("latitude", "lat"):
+		return kindLatitude
+	case has("longitude", "lon", "lng", "long"):
+		return kindLongitude
+	case has("email", "mail"):
+		return kindEmail
+	case has("url", "uri", "link", "website", "href"):
+		return kindURL
+	case has("date", "day", "datetime", "timestamp"):
+		return kindDate
+	case has("sign", "callsign", "symbol", "ticker", "station", "airport", "iata", "icao", "currency", "stock"):
+		return kindCode
+	case has("id", "uuid", "number", "no", "sku", "code", "zip", "postal", "postcode"):
+		return kindID
+	case has("location", "city", "place", "address", "country", "destination", "origin", "region", "town", "state", "area", "venue", "where", "province", "county"):
+		return kindPlace
+	case has("name", "person", "user", "username", "author", "artist", "company", "organization", "organisation", "team", "contact", "recipient", "customer", "employee", "owner"):
+		return kindName
+	case has("query", "q", "search", "keywords", "keyword", "term", "terms", "question", "prompt", "phrase", "expression", "input"):
+		return kindQuery
+	case has("topic", "subject", "title", "category", "genre", "tag", "tags"):
+		return kindTopic
+	case has("description", "details", "detail", "message", "body", "content", "summary", "reason", "note", "notes", "comment", "issue", "problem", "text", "instructions"):
+		return kindText
+	}
+	return kindOther
+}
+
+func nameWords(name string) map[string]bool {
+	out := map[string]bool{}
+	var w []rune
+	flush := func() {
+		if len(w) > 0 {
+			out[strings.ToLower(string(w))] = true
+		}
+		w = w[:0]
+	}
+	prev := rune(0)
+	for _, r := range name {
+		switch {
+		case unicode.IsUpper(r) && unicode.IsLower(prev):
+			flush()
+			w = append(w, r)
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			w = append(w, r)
+		default:
+			flush()
+		}
+		prev = r
+	}
+	flush()
+	return out
 }
 
 // supplies reports whether the text holds a value for an optional property.
 func (f *filler) supplies(name string, schema map[string]any) bool {
-	n := strings.ToLower(name)
-	switch {
-	case hasAny(n, "location", "city", "place", "address", "country", "destination"):
-		return f.place() != ""
-	case hasAny(n, "lat", "lon", "lng"):
-		_, ok := f.coordinates()
-		return ok
-	}
 	if enum, ok := schema["enum"].([]any); ok {
-		for _, e := range enum {
-			if s, ok := e.(string); ok && s != "" && strings.Contains(strings.ToLower(f.text), strings.ToLower(s)) {
-				return true
-			}
+		_, found := f.enumValue(enum)
+		return found
+	}
+	switch schemaType(schema) {
+	case "number", "integer":
+		if k := kindOf(name); k == kindLatitude || k == kindLongitude {
+			_, ok := f.coordinates()
+			return ok
+		}
+		return len(f.numbers) > 0 && countLike(name)
+	case "boolean":
+		_, ok := f.boolean(name)
+		return ok
+	case "string":
+		return f.suppliesString(name, schema)
+	}
+	return false
+}
+
+// countLike names hold a count or a limit the text may state ("top 5").
+func countLike(name string) bool {
+	w := nameWords(name)
+	for _, k := range []string{"count", "limit", "max", "results", "num", "n", "k", "size", "days", "hours", "top", "amount", "quantity", "year", "page", "number"} {
+		if w[k] {
+			return true
 		}
 	}
 	return false
 }
 
-func (f *filler) number(name string, schema map[string]any) float64 {
-	n := strings.ToLower(name)
-	v := 1.0
-	if c, ok := f.coordinates(); ok && hasAny(n, "lat") {
-		v = c[0]
-	} else if ok && hasAny(n, "lon", "lng") {
-		v = c[1]
-	} else if len(f.numbers) > 0 {
-		v, f.numbers = f.numbers[0], f.numbers[1:]
+// suppliesString reports whether the text holds a value of the kind the
+// string property's name asks for (a fallback does not count).
+func (f *filler) suppliesString(name string, schema map[string]any) bool {
+	_, found := f.strFound(name, schema)
+	return found
+}
+
+func (f *filler) str(name string, schema map[string]any) string {
+	s, _ := f.strFound(name, schema)
+	return s
+}
+
+var (
+	idPattern    = regexp.MustCompile(`[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*`)
+	emailPattern = regexp.MustCompile(`[\w.+-]+@[\w-]+(\.[\w-]+)+`)
+	datePattern  = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+	urlPattern   = regexp.MustCompile(`https?://[^\s"'<>]+`)
+	placePattern = regexp.MustCompile(`\b(?:in|for|at|to|near|from)\s+((?:[A-Z][\p{L}'-]+)(?:\s+[A-Z][\p{L}'-]+)*)`)
+)
+
+// strFound is the string the text offers for a property, and whether the
+// text really held one of its kind (rather than a fallback).
+func (f *filler) strFound(name string, schema map[string]any) (string, bool) {
+	v, found := f.pick(name, schema)
+	if v == "" {
+		v = clip(subject(f.text), 200)
+	}
+	if v == "" {
+		v = name
+	}
+	if v == "" {
+		v = "value"
+	}
+	return fitString(v, schema, f), found
+}
+
+func (f *filler) pick(name string, schema map[string]any) (string, bool) {
+	format, _ := schema["format"].(string)
+	switch format {
+	case "email":
+		if m := emailPattern.FindString(f.text); m != "" {
+			return m, true
+		}
+		return "user@example.com", false
+	case "uri", "url", "iri":
+		if m := urlPattern.FindString(f.text); m != "" {
+			return m, true
+		}
+		return "https://example.com/", false
+	case "date":
+		if m := datePattern.FindString(f.text); m != "" {
+			return m, true
+		}
+		return "2025-01-01", false
+	case "date-time":
+		if m := datePattern.FindString(f.text); m != "" {
+			return m + "T00:00:00Z", true
+		}
+		return "2025-01-01T00:00:00Z", false
+	case "time":
+		return "00:00:00", false
+	case "uuid":
+		return "00000000-0000-4000-8000-000000000000", false
+	}
+	quotes := quoted(f.text)
+	switch kindOf(name) {
+	case kindLatitude, kindLongitude:
+		if c, ok := f.coordinates(); ok {
+			v := c[0]
+			if kindOf(name) == kindLongitude {
+				v = c[1]
+			}
+			return strconv.FormatFloat(v, 'f', -1, 64), true
+		}
+	case kindEmail:
+		if m := emailPattern.FindString(f.text); m != "" {
+			return m, true
+		}
+	case kindURL:
+		if m := urlPattern.FindString(f.text); m != "" {
+			return m, true
+		}
+	case kindDate:
+		if m := datePattern.FindString(f.text); m != "" {
+			return m, true
+		}
+	case kindCode:
+		for _, c := range codes(f.text) {
+			if !f.enumWords[c] { // "EUR" answers the currency enum, not the ticker
+				return c, true
+			}
+		}
+		if len(quotes) > 0 {
+			return quotes[0], true
+		}
+		if n := properNouns(f.text); len(n) > 0 {
+			return n[0], false
+		}
+	case kindID:
+		// The first alphanumeric run holding a digit ("C001", "C-42"); the
+		// pattern is ASCII-only, so IDs inside CJK text are found too.
+		for _, m := range idPattern.FindAllString(f.text, -1) {
+			if strings.ContainsAny(m, "0123456789") {
+				return m, true
+			}
+		}
+		if c := codes(f.text); len(c) > 0 {
+			return c[0], true
+		}
+	case kindPlace:
+		if p := f.place(); p != "" {
+			return p, true
+		}
+	case kindName:
+		if n := properNouns(f.text); len(n) > 0 {
+			return n[0], true
+		}
+		if len(quotes) > 0 {
+			return quotes[0], true
+		}
+	case kindQuery:
+		if len(quotes) > 0 {
+			return quotes[0], true
+		}
+		return clip(subject(f.text), 200), false
+	case kindTopic:
+		if len(quotes) > 0 {
+			return quotes[0], true
+		}
+		if t := topicOf(f.text); t != "this topic" {
+			for _, article := range []string{"a ", "an ", "the "} {
+				t = strings.TrimPrefix(t, article)
+			}
+			return t, false
+		}
+	case kindText:
+		return clip(subject(f.text), 500), false
+	default:
+		if len(quotes) > 0 {
+			return quotes[0], true
+		}
+	}
+	return "", false
+}
+
+// fitString makes s meet the schema's length and pattern: a value of the
+// text that matches the pattern replaces s when s does not.
+func fitString(s string, schema map[string]any, f *filler) string {
+	if p, ok := schema["pattern"].(string); ok && len(p) <= 1000 {
+		if re, err := regexp.Compile(p); err == nil && !re.MatchString(s) {
+			cands := append(append(quoted(f.text), codes(f.text)...), idPattern.FindAllString(f.text, 64)...)
+			matched := false
+			for _, c := range cands {
+				if re.MatchString(c) {
+					s, matched = c, true
+					break
+				}
+			}
+			if !matched {
+				if g, ok := patternExample(p); ok && re.MatchString(g) {
+					s = g
+				}
+			}
+		}
+	}
+	if maxLen, ok := schema["maxLength"].(float64); ok && maxLen >= 0 && utf8.RuneCountInString(s) > int(maxLen) {
+		s = string([]rune(s)[:int(maxLen)])
+	}
+	if minLen, ok := schema["minLength"].(float64); ok && minLen > 0 && minLen <= 10000 {
+		for utf8.RuneCountInString(s) < int(minLen) {
+			s += " " + strings.Repeat(".", max(1, int(minLen)-utf8.RuneCountInString(s)-1))
+		}
+	}
+	return s
+}
+
+// patternExample builds a short string that matches a regular expression:
+// the first alternative, the minimum repetitions, the lowest character of
+// each class.
+func patternExample(pattern string) (string, bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	var walk func(re *syntax.Regexp, depth int) bool
+	walk = func(re *syntax.Regexp, depth int) bool {
+		if depth > 50 || b.Len() > 1000 {
+			return false
+		}
+		switch re.Op {
+		case syntax.OpLiteral:
+			b.WriteString(string(re.Rune))
+		case syntax.OpCharClass:
+			if len(re.Rune) == 0 {
+				return false
+			}
+			r := re.Rune[0]
+			if r < ' ' && len(re.Rune) > 1 && re.Rune[1] >= 'a' {
+				r = max(re.Rune[0], 'a') // prefer a printable letter
+			}
+			b.WriteRune(r)
+		case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+			b.WriteByte('a')
+		case syntax.OpCapture:
+			return walk(re.Sub[0], depth+1)
+		case syntax.OpPlus:
+			return walk(re.Sub[0], depth+1)
+		case syntax.OpRepeat:
+			for range min(re.Min, 100) {
+				if !walk(re.Sub[0], depth+1) {
+					return false
+				}
+			}
+		case syntax.OpConcat:
+			for _, sub := range re.Sub {
+				if !walk(sub, depth+1) {
+					return false
+				}
+			}
+		case syntax.OpAlternate:
+			return walk(re.Sub[0], depth+1)
+		case syntax.OpStar, syntax.OpQuest, syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine,
+			syntax.OpBeginText, syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		default:
+			return false
+		}
+		return true
+	}
+	if !walk(re, 0) {
+		return "", false
+	}
+	return b.String(), true
+}
+
+func (f *filler) number(name string, schema map[string]any, integer bool) float64 {
+	v, found := 0.0, false
+	switch kindOf(name) {
+	case kindLatitude, kindLongitude:
+		if c, ok := f.coordinates(); ok {
+			v, found = c[0], true
+			if kindOf(name) == kindLongitude {
+				v = c[1]
+			}
+		}
+	default:
+		if n, ok := numberNear(f.text, name); ok && (!integer || n == math.Trunc(n)) {
+			if i := slices.Index(f.numbers, n); i >= 0 {
+				v, found = n, true
+				f.numbers = slices.Delete(f.numbers, i, i+1)
+				break
+			}
+		}
+		for i, n := range f.numbers {
+			if !integer || n == math.Trunc(n) {
+				v, found = n, true
+				f.numbers = slices.Delete(f.numbers, i, i+1)
+				break
+			}
+		}
+	}
+	if !found {
+		switch d := schema["default"].(type) {
+		case float64:
+			v = d
+		default:
+			v = 1
+		}
 	}
 	if lo, ok := schema["minimum"].(float64); ok && v < lo {
 		v = lo
@@ -329,50 +862,56 @@ func (f *filler) number(name string, schema map[string]any) float64 {
 	if hi, ok := schema["maximum"].(float64); ok && v > hi {
 		v = hi
 	}
+	step := 1e-6
+	if integer {
+		v = math.Round(v)
+		step = 1
+	}
+	if lo, ok := schema["exclusiveMinimum"].(float64); ok && v <= lo {
+		v = lo + step
+		if integer {
+			v = math.Floor(lo) + 1
+		}
+	}
+	if hi, ok := schema["exclusiveMaximum"].(float64); ok && v >= hi {
+		v = hi - step
+		if integer {
+			v = math.Ceil(hi) - 1
+		}
+	}
+	if m, ok := schema["multipleOf"].(float64); ok && m > 0 {
+		v = math.Round(v/m) * m
+	}
 	return v
 }
 
-var (
-	idPattern    = regexp.MustCompile(`[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*`)
-	emailPattern = regexp.MustCompile(`[\w.+-]+@[\w-]+(\.[\w-]+)+`)
-	datePattern  = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
-	placePattern = regexp.MustCompile(`\b(?:in|for|at|to|near)\s+((?:[A-Z][\p{L}'-]+)(?:\s+[A-Z][\p{L}'-]+)*)`)
-)
-
-func (f *filler) str(name string, schema map[string]any) string {
-	n := strings.ToLower(name)
-	switch {
-	case hasAny(n, "location", "city", "place", "address", "country", "destination", "region"):
-		if p := f.place(); p != "" {
-			return p
+// boolean reads a flag from the text: "include_forecast" is true when the
+// text mentions a forecast, false when it says "without forecast"; no
+// mention, no value.
+func (f *filler) boolean(name string) (bool, bool) {
+	words := nameWords(name)
+	for _, skip := range []string{"is", "include", "includes", "with", "enable", "enabled", "use", "show", "get", "has", "should", "allow", "want", "need", "do", "only"} {
+		delete(words, skip)
+	}
+	toks := tokenize(f.text)
+	for i, t := range toks {
+		w := strings.TrimSuffix(t.lower, "s")
+		if len(w) < 3 || !(words[t.lower] || words[w] || words[w+"s"]) {
+			continue
 		}
-	case hasAny(n, "email"):
-		if m := emailPattern.FindString(f.text); m != "" {
-			return m
-		}
-	case hasAny(n, "date", "day"):
-		if m := datePattern.FindString(f.text); m != "" {
-			return m
-		}
-	case strings.HasSuffix(n, "id") || strings.HasSuffix(n, "_id") || hasAny(n, "number", "code"):
-		// The first alphanumeric run holding a digit ("C001", "C-42");
-		// the pattern is ASCII-only, so IDs inside CJK text are found too.
-		for _, m := range idPattern.FindAllString(f.text, -1) {
-			if strings.ContainsAny(m, "0123456789") {
-				return m
+		for j := max(0, i-3); j < i; j++ {
+			switch toks[j].lower {
+			case "no", "not", "without", "don't", "dont", "exclude", "excluding", "disable", "never":
+				return false, true
 			}
 		}
+		return true, true
 	}
-	text := clip(f.text, 200)
-	if text == "" {
-		text = name
-	}
-	if maxLen, ok := schema["maxLength"].(float64); ok && maxLen >= 1 && len([]rune(text)) > int(maxLen) {
-		text = string([]rune(text)[:int(maxLen)])
-	}
-	return text
+	return false, false
 }
 
+// place is the place the text names: a well-known city, a capitalised name
+// after "in", "for", "at", "to", "near" or "from", or the first proper noun.
 func (f *filler) place() string {
 	for _, c := range places {
 		for _, n := range c.names {
@@ -384,10 +923,20 @@ func (f *filler) place() string {
 	if m := placePattern.FindStringSubmatch(f.text); m != nil {
 		return m[1]
 	}
+	for _, n := range properNouns(f.text) {
+		if len(codes(n)) == 0 { // "WZPZ" is a call sign, not a place
+			return n
+		}
+	}
 	return ""
 }
 
+// coordinates are a latitude/longitude pair written in the text, or those
+// of the well-known city it names.
 func (f *filler) coordinates() ([2]float64, bool) {
+	if c, ok := coordinatesIn(f.text); ok {
+		return c, true
+	}
 	p := f.place()
 	for _, c := range places {
 		if c.names[0] == p {
@@ -395,15 +944,6 @@ func (f *filler) coordinates() ([2]float64, bool) {
 		}
 	}
 	return [2]float64{}, false
-}
-
-func hasAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // places lets location tools get real coordinates for well-known cities, as
@@ -433,6 +973,20 @@ var places = [...]struct {
 	{[]string{"Mumbai", "孟买"}, [2]float64{19.076, 72.8777}},
 	{[]string{"São Paulo", "Sao Paulo", "圣保罗"}, [2]float64{-23.5558, -46.6396}},
 	{[]string{"Toronto", "多伦多"}, [2]float64{43.6532, -79.3832}},
+}
+
+// toolLead is the short text Claude and Nova write before their tool calls
+// ("I'll check the weather …"); clients such as AWS's own Converse tool
+// example print content[0].text of a tool-use answer before running the
+// tools.
+func toolLead(calls []wire.ToolUseBlock) string {
+	names := make([]string, 0, len(calls))
+	for _, c := range calls {
+		if !slices.Contains(names, c.Name) {
+			names = append(names, c.Name)
+		}
+	}
+	return fmt.Sprintf("I'll use %s to answer that.", joinAnd(names))
 }
 
 // toolResultAnswer is the built-in model's reply after the client sent tool

@@ -24,6 +24,7 @@ type chatRequest struct {
 	Tools          []chatTool      `json:"tools,omitempty"`
 	ToolChoice     any             `json:"tool_choice,omitempty"`
 	ResponseFormat *responseFormat `json:"response_format,omitempty"`
+	ServiceTier    string          `json:"service_tier,omitempty"`
 	Stream         bool            `json:"stream,omitempty"`
 	StreamOptions  *streamOptions  `json:"stream_options,omitempty"`
 }
@@ -102,7 +103,10 @@ var reservedFields = []string{"model", "messages", "stream", "stream_options"}
 // buildRequest translates a Converse request into the JSON body for model.
 // Content the backend cannot take is a ValidationException that says so.
 func (p *Provider) buildRequest(in *wire.ConverseRequest, model string, stream bool) ([]byte, error) {
-	out := chatRequest{Model: model, Messages: []chatMessage{}}
+	if err := p.CheckFields(in); err != nil {
+		return nil, err
+	}
+	out := chatRequest{Model: model, Messages: []chatMessage{}, ServiceTier: serviceTier(in.ServiceTier)}
 	if sys := p.systemText(in.System); sys != "" {
 		out.Messages = append(out.Messages, chatMessage{Role: "system", Content: sys})
 	}

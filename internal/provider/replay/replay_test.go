@@ -118,7 +118,7 @@ func TestRecordThenReplay(t *testing.T) {
 		if first.Response == nil {
 			t.Fatalf("first call: %s", first.Err)
 		}
-		use := first.Response.Output.Message.Content[0].ToolUse
+		use := first.Response.Output.Message.Content[1].ToolUse // [0] is the text before the call
 		follow := *ask
 		follow.Messages = append(follow.Messages, *first.Response.Output.Message, wire.Message{Role: "user", Content: []wire.ContentBlock{{
 			ToolResult: &wire.ToolResultBlock{ToolUseID: use.ToolUseID, Content: []wire.ToolResultContentBlock{{JSON: wire.Document(`{"temperature":21}`)}}},

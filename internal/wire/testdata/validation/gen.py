@@ -298,6 +298,39 @@ good('toolresult-status-claude',STATUS_TURNS('error'),src='API reference ToolRes
 good('toolresult-status-llama',STATUS_TURNS('success'),model='meta.llama3-1-70b-instruct-v1:0',src='langchain-aws #146')
 good('toolresult-status-mistral',STATUS_TURNS('error'),model='mistral.mistral-large-2407-v1:0',src='langchain-aws #146')
 good('palmyra-no-status',{"messages":[U(),{"role":"assistant","content":[TU()]},{"role":"user","content":[TR(content=[{"text":"20C"}])]}],"toolConfig":TOOLS},model=PALMYRA,src='strands-agents/harness-sdk #686 (status removed)')
+# --- issue 16: requests the real service refuses that converse had answered
+F=[
+ ('placement/tooluse-in-user',{"messages":[{"role":"user","content":[{"text":"x"},TU()]}],"toolConfig":TOOLS},'messages.0.content.1 holds a toolUse block in a message with the role user','ours; ToolUseBlock doc (the model requests tools)'),
+ ('placement/toolresult-in-assistant',{"messages":[U(),{"role":"assistant","content":[{"text":"ok"},TR()]},U()],"toolConfig":TOOLS},'messages.1.content.1 holds a toolResult block in a message with the role assistant','ours; ToolResultBlock doc'),
+ ('placement/duplicate-tooluse-ids',{"messages":[U(),{"role":"assistant","content":[TU('a'),TU('a')]},{"role":"user","content":[TR('a')]}],"toolConfig":TOOLS},'The toolUse blocks in messages.1 contain duplicate Ids','issue 16 (real service: "...contain duplicate Ids")'),
+ ('tools/duplicate-names',{"messages":[U()],"toolConfig":{"tools":TOOLS["tools"]*2}},'The model returned the following errors: tools: Tool names must be unique.','tailcallhq/forgecode #892; ding113/claude-code-hub #367'),
+ ('tooluse/input-string',{"messages":[U(),{"role":"assistant","content":[{"toolUse":{"toolUseId":"t1","name":"get_weather","input":'{"city":"Paris"}'}}]},{"role":"user","content":[TR()]}],"toolConfig":TOOLS},'The format of the value at messages.1.content.0.toolUse.input is invalid. Provide a json object for the field and try again.','wording of aws/aws-sdk-js-v3 #7330 for document members'),
+ ('tooluse/input-array',{"messages":[U(),{"role":"assistant","content":[{"toolUse":{"toolUseId":"t1","name":"get_weather","input":[1]}}]},{"role":"user","content":[TR()]}],"toolConfig":TOOLS},'messages.1.content.0.toolUse.input is invalid','aws/aws-sdk-js-v3 #7330'),
+ ('fields/additional-request-fields-array',{"messages":[U()],"additionalModelRequestFields":[{"top_k":5}]},'The format of the value at additionalModelRequestFields is invalid. Provide a json object','API model doc; wording of aws-sdk-js-v3 #7330'),
+ ('fields/additional-request-fields-string',{"messages":[U()],"additionalModelRequestFields":'{"top_k":5}'},'The format of the value at additionalModelRequestFields is invalid.',''),
+ ('fields/response-field-paths-no-slash',{"messages":[U()],"additionalModelResponseFieldPaths":["stop_sequence"]},'additionalModelResponseFieldPaths.0 ("stop_sequence") is not a JSON Pointer: it must start with /','API model doc (JSON Pointer); digest §3.1'),
+ ('fields/response-field-paths-bad-escape',{"messages":[U()],"additionalModelResponseFieldPaths":["/stop_sequence","/a~2b"]},'additionalModelResponseFieldPaths.1 ("/a~2b") is not a JSON Pointer','RFC 6901'),
+ ('fields/unknown-top-level-member',{"messages":[U()],"temperature":0.5},'The request body has members the Converse API does not define: "temperature"','decision: docs/fields.md'),
+ ('fields/unknown-top-level-snake-case',{"messages":[U()],"inference_config":{"maxTokens":5},"tool_config":{}},'members the Converse API does not define: "inference_config", "tool_config"','decision: docs/fields.md'),
+]
+for n,b,m,s in F:
+    bad(n,b,m,src=s)
+bad('fields/unknown-top-level-stream',{"messages":[U()],"stream":True},'members the Converse API does not define: "stream"',op='ConverseStream',src='decision: docs/fields.md')
+S46='anthropic.claude-sonnet-4-5-20250929-v1:0'
+bad('catalog/claude-extraneous-key',{"messages":[U()],"additionalModelRequestFields":{"chat_id":"abc"}},'The model returned the following errors: Malformed input request: #: extraneous key [chat_id] is not permitted, please reformat your input and try again.',model=S46,src='BerriAI/litellm #7416')
+bad('catalog/claude-extraneous-key-stream',{"messages":[U()],"additionalModelRequestFields":{"top_k":5,"response_mime_type":"x"}},'extraneous key [response_mime_type] is not permitted',model='us.'+S46,op='ConverseStream',src='pingcap/autoflow #574')
+bad('catalog/claude-system-conflict',{"messages":[U()],"system":[{"text":"be terse"}],"additionalModelRequestFields":{"system":"be terse"}},'The additional field system conflicts with an existing field.',model=S46,src='danny-avila/LibreChat #14246')
+bad('catalog/claude-prefill-trailing-space',{"messages":[U(),A('The answer is ')]},'The model returned the following errors: messages: final assistant content cannot end with trailing whitespace',src='langchain-ai/langchain-aws #532, #599')
+bad('catalog/claude-prefill-trailing-newline',{"messages":[U(),A('{\n')]},'final assistant content cannot end with trailing whitespace',op='ConverseStream',model=S46,src='langchain-ai/langchain-aws #532')
+bad('catalog/context-window',{"messages":[U('hello '*6000)]},'The model returned the following errors: Input is too long for requested model.',model='amazon.titan-text-lite-v1',src='continuedev/continue #9592, #6005; aws-samples/bedrock-chat #95; window from the model card')
+bad('catalog/context-window-stream',{"messages":[U('word '*5000),A('ok'),U('more '*5000)]},'Input is too long for requested model.',model='meta.llama3-8b-instruct-v1:0',op='ConverseStream',src='continuedev/continue #6005')
+good('claude-known-request-fields',{"messages":[U()],"additionalModelRequestFields":{"top_k":50,"anthropic_beta":["interleaved-thinking-2025-05-14"]}},model=S46,src='AWS Claude Messages parameters')
+good('claude-prefill-no-trailing-space',{"messages":[U(),A('The answer is')]},src='langchain-aws #599 (the fix: strip)')
+good('nova-request-fields',{"messages":[U()],"additionalModelRequestFields":{"inferenceConfig":{"topK":20}}},model=NOVA,src='extraneous-key rule is Claude-only')
+good('response-field-paths',{"messages":[U()],"additionalModelResponseFieldPaths":["/stop_sequence","/a~1b~0c"]},src='RFC 6901')
+good('request-fields-null',{"messages":[U()],"additionalModelRequestFields":None})
+good('project-identifier',{"messages":[U()],"projectIdentifier":"default"},src='bedrockruntime v1.64.0')
+good('context-window-fits',{"messages":[U('hello '*3000)]},model='amazon.titan-text-lite-v1')
 hdr={"format":"Each case: name; operation (Converse, ConverseStream or CountTokens); modelId (path member); body (the JSON request body exactly as an SDK sends it, without modelId) or rawBody (bytes as a string, for malformed JSON); for invalid cases exception (the exception type) and message (a substring of the message); source (where the rule or wording comes from, when known). Replay: POST /model/{modelId}/converse|converse-stream|count-tokens with the body.","generatedBy":"internal/wire/testdata/validation/gen.py"}
 json.dump(dict(hdr,cases=inv),open(os.path.join(HERE,'invalid.json'),'w'),ensure_ascii=False,indent=1)
 json.dump(dict(hdr,cases=val),open(os.path.join(HERE,'valid.json'),'w'),ensure_ascii=False,indent=1)
