@@ -17,6 +17,8 @@ package metrics
 import (
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -149,6 +151,54 @@ type Metrics struct {
 	overhead                       *prometheus.HistogramVec
 	tokens, fallbacks, cacheLookup *prometheus.CounterVec
 	quota                          quotaMetrics
+	// series holds each label combination's instruments once looked up
+	// (seriesKey → *series), so Record hashes no label values; the
+	// combinations are as bounded as the labels themselves.
+	series sync.Map
+}
+
+type seriesKey struct {
+	Attrs
+	errorType string
+}
+
+// series are the instruments Record touches for one combination of labels,
+// each looked up the first time it is needed (a series nobody observed must
+// not appear in the exposition, even empty).
+type series struct {
+	values                        []string // gen_ai.operation.name … converse.backend
+	duration, overhead            prometheus.Observer
+	ttft, tpot, usageIn, usageOut lazy[prometheus.Observer]
+	tokens                        [4]lazy[prometheus.Counter] // input, output, cache_read, cache_write
+}
+
+// lazy is a value made on first use.
+type lazy[T any] struct{ p atomic.Pointer[T] }
+
+func (l *lazy[T]) get(make func() T) T {
+	if p := l.p.Load(); p != nil {
+		return *p
+	}
+	v := make()
+	l.p.CompareAndSwap(nil, &v)
+	return *l.p.Load()
+}
+
+var tokenTypes = [4]string{"input", "output", "cache_read", "cache_write"}
+
+func (m *Metrics) seriesOf(c *Call) *series {
+	key := seriesKey{c.Attrs, c.ErrorType}
+	if s, ok := m.series.Load(key); ok {
+		return s.(*series)
+	}
+	v := c.values()
+	s := &series{
+		values:   v,
+		duration: m.duration.WithLabelValues(append(v[:len(v):len(v)], c.ErrorType)...),
+		overhead: m.overhead.WithLabelValues(c.Operation, c.Provider, c.Backend),
+	}
+	got, _ := m.series.LoadOrStore(key, s)
+	return got.(*series)
 }
 
 func histogram(in instrument) *prometheus.HistogramVec {
@@ -242,30 +292,33 @@ func (m *Metrics) Record(c Call) {
 	if m == nil {
 		return
 	}
-	v := c.values()
-	m.duration.WithLabelValues(append(v, c.ErrorType)...).Observe(c.Duration.Seconds())
-	m.overhead.WithLabelValues(c.Operation, c.Provider, c.Backend).Observe(max(c.Duration-c.Upstream, 0).Seconds())
+	s := m.seriesOf(&c)
+	s.duration.Observe(c.Duration.Seconds())
+	s.overhead.Observe(max(c.Duration-c.Upstream, 0).Seconds())
 	if c.ErrorType != "" {
 		return
 	}
+	v := s.values
 	if c.FirstToken > 0 {
-		m.ttft.WithLabelValues(v...).Observe(c.FirstToken.Seconds())
+		s.ttft.get(func() prometheus.Observer { return m.ttft.WithLabelValues(v...) }).Observe(c.FirstToken.Seconds())
 		if u := c.Usage; u != nil && u.Output > 1 {
-			m.tpot.WithLabelValues(v...).Observe((c.Duration - c.FirstToken).Seconds() / float64(u.Output-1))
+			s.tpot.get(func() prometheus.Observer { return m.tpot.WithLabelValues(v...) }).
+				Observe((c.Duration - c.FirstToken).Seconds() / float64(u.Output-1))
 		}
 	}
 	u := c.Usage
 	if u == nil {
 		return
 	}
-	m.usage.WithLabelValues(append(v, "input")...).Observe(float64(u.Input + u.CacheRead + u.CacheWrite))
-	m.usage.WithLabelValues(append(v, "output")...).Observe(float64(u.Output))
-	for _, t := range []struct {
-		typ string
-		n   int
-	}{{"input", u.Input}, {"output", u.Output}, {"cache_read", u.CacheRead}, {"cache_write", u.CacheWrite}} {
-		if t.n > 0 {
-			m.tokens.WithLabelValues(c.Provider, c.Model, c.Backend, t.typ).Add(float64(t.n))
+	s.usageIn.get(func() prometheus.Observer { return m.usage.WithLabelValues(append(v[:len(v):len(v)], "input")...) }).
+		Observe(float64(u.Input + u.CacheRead + u.CacheWrite))
+	s.usageOut.get(func() prometheus.Observer { return m.usage.WithLabelValues(append(v[:len(v):len(v)], "output")...) }).
+		Observe(float64(u.Output))
+	for i, n := range [...]int{u.Input, u.Output, u.CacheRead, u.CacheWrite} {
+		if n > 0 {
+			s.tokens[i].get(func() prometheus.Counter {
+				return m.tokens.WithLabelValues(c.Provider, c.Model, c.Backend, tokenTypes[i])
+			}).Add(float64(n))
 		}
 	}
 }

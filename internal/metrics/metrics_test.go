@@ -87,3 +87,46 @@ func TestRecord(t *testing.T) {
 		}
 	}
 }
+
+// Record remembers each label combination's series; the exposition is what
+// looking every series up each time gave: counts accumulate, and a series
+// never observed (the time to first token of a Converse call, tokens of a
+// type never used) does not appear, not even empty.
+func TestRecordRemembersSeries(t *testing.T) {
+	m := New()
+	a := Attrs{Operation: "Converse", Provider: "openai", Model: "m", Backend: "b"}
+	for range 3 {
+		m.Record(Call{Attrs: a, Duration: time.Second, Upstream: time.Second / 2, Usage: &Usage{Input: 2, Output: 1}})
+	}
+	body := scrape(t, m)
+	const l = `converse_backend="b",converse_operation="Converse",gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="m"`
+	for _, want := range []string{
+		`converse_overhead_seconds_count{converse_backend="b",converse_operation="Converse",gen_ai_provider_name="openai"} 3`,
+		`gen_ai_client_token_usage_sum{` + l + `,gen_ai_token_type="input"} 6`,
+		`converse_tokens_total{converse_backend="b",gen_ai_provider_name="openai",gen_ai_request_model="m",gen_ai_token_type="output"} 3`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, absent := range []string{"gen_ai_server_time_to_first_token_seconds_count{", "gen_ai_server_time_per_output_token_seconds_count{", `gen_ai_token_type="cache_read"`} {
+		if strings.Contains(body, absent) {
+			t.Errorf("metrics show a series never observed: %s", absent)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		m.Record(Call{Attrs: a, Duration: time.Second, Usage: &Usage{Input: 2, Output: 1}})
+	}); n > 1 {
+		t.Errorf("Record of a known series: %v allocations, want at most 1", n)
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	m := New()
+	c := Call{Attrs: Attrs{Operation: "ConverseStream", Provider: "openai", Model: "anthropic.claude-3-haiku-20240307-v1:0", Backend: "vllm"},
+		Duration: time.Second, Upstream: time.Second / 2, FirstToken: time.Second / 4, Usage: &Usage{Input: 20, Output: 64}}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Record(c)
+	}
+}
