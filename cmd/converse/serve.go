@@ -151,8 +151,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer shutdownTelemetry(tel, logger)
-	if tel.Enabled() {
-		// The exporter reports failures (an unreachable collector) only
+	if tel.Enabled() || tel.MetricsEnabled() {
+		// The exporters report failures (an unreachable collector) only
 		// through this process-wide hook; the library never sets it.
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("telemetry", "error", err.Error()) }))
 	}
@@ -176,7 +176,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logger.Info("replaying recorded exchanges", "dir", f.replay, "recordings", player.Len())
 		bs, routes, def = map[string]provider.Provider{"replay": player}, nil, "replay"
 	}
-	met := metrics.New()
+	met := metrics.New(metrics.Options{MeterProvider: tel.MeterProvider})
 	rdb, err := redisClient(ctx, cfg.Redis)
 	if err != nil {
 		return err
@@ -187,7 +187,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	probes := health.New(health.Options{Checks: readiness(rdb), Logger: logger})
 	operators := playgroundOperators(cfg, f.noAuth)
 	recent := recentCalls(f.playground, operators)
-	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger, asWriter(recent))
+	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger, asWriter(recent), met)
 	if err != nil {
 		return err
 	}
@@ -263,6 +263,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if tel.Enabled() {
 		fmt.Fprintf(stdout, "  traces: OTLP %s\n", telemetryOptions(cfg.Telemetry).Describe())
 	}
+	if tel.MetricsEnabled() {
+		fmt.Fprintf(stdout, "  metrics: OTLP %s\n", telemetryOptions(cfg.Telemetry).DescribeMetrics())
+	}
 	if f.metrics != "" {
 		mln, err := net.Listen("tcp", f.metrics)
 		if err != nil {
@@ -272,11 +275,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		mux.Handle("GET /metrics", met.Handler())
 		probes.Register(mux)
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
+		// The metrics listener outlives the API server's drain, so that
+		// probes and scrapes still answer while open requests finish
+		// (/readyz with 503 "draining"); it stops once the API server has.
+		mctx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
+		metricsDone := make(chan struct{})
+		go func() {
+			defer close(metricsDone)
+			_ = server.Serve(mctx, msrv, mln, time.Second)
+		}()
+		defer func() { stopMetrics(); <-metricsDone }()
 		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
 	}
 	stopLog := context.AfterFunc(ctx, func() {
-		logger.Info("shutting down: no new connections; open requests may finish", "grace", f.grace)
+		probes.Drain() // before the log line, which tests wait for
+		logger.Info("shutting down: no new connections; open requests may finish; /readyz answers 503", "grace", f.grace)
 	})
 	defer stopLog()
 	if err := server.Serve(ctx, server.HTTPServer(srv, tlsConfig), server.Listener(ln), f.grace); err != nil {
@@ -290,16 +303,18 @@ func telemetryOptions(t config.Telemetry) telemetry.Options {
 	return telemetry.Options{
 		Enabled: t.Enabled, Protocol: t.Protocol, Endpoint: t.Endpoint,
 		SampleRatio: t.SampleRatio, ServiceName: t.ServiceName, Version: version(),
+		Metrics: t.Metrics.Enabled, MetricInterval: t.Metrics.ExportInterval,
 	}
 }
 
-// shutdownTelemetry exports the spans still buffered, for at most a few
-// seconds: a collector that is gone must not hold the exit.
+// shutdownTelemetry exports the spans still buffered and the metrics'
+// final values, for at most a few seconds: a collector that is gone must
+// not hold the exit.
 func shutdownTelemetry(tel *telemetry.Telemetry, logger *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := tel.Shutdown(ctx); err != nil {
-		logger.Warn("export remaining spans", "error", err.Error())
+		logger.Warn("export remaining telemetry", "error", err.Error())
 	}
 }
 

@@ -56,8 +56,8 @@ type Config struct {
 	// Quotas limit requests, tokens and concurrency per principal and
 	// model; shared by replicas through Redis when it is configured.
 	Quotas Quotas `yaml:"quotas"`
-	// Telemetry exports OpenTelemetry traces over OTLP; the standard
-	// OTEL_* environment variables fill in what it leaves empty.
+	// Telemetry exports OpenTelemetry traces and metrics over OTLP; the
+	// standard OTEL_* environment variables fill in what it leaves empty.
 	Telemetry Telemetry `yaml:"telemetry"`
 	// LogLevel is the least severe level logged: debug, info (default),
 	// warn or error; the -log-level flag wins.
@@ -143,8 +143,9 @@ type QuotaRule struct {
 	Concurrent int64 `yaml:"concurrent"`
 }
 
-// Telemetry configures OpenTelemetry tracing (docs/config.md). Every
-// empty field leaves the choice to the OTEL_* environment variables.
+// Telemetry configures OpenTelemetry tracing and the OTLP export of
+// metrics (docs/config.md). Every empty field leaves the choice to the
+// OTEL_* environment variables.
 type Telemetry struct {
 	// Enabled turns tracing on or off; unset, OTEL_TRACES_EXPORTER=otlp
 	// turns it on. OTEL_SDK_DISABLED=true wins over both.
@@ -157,6 +158,19 @@ type Telemetry struct {
 	SampleRatio *float64 `yaml:"sample_ratio"`
 	// ServiceName is the service.name resource attribute.
 	ServiceName string `yaml:"service_name"`
+	// Metrics exports the metrics over OTLP too (same protocol, endpoint
+	// and service name).
+	Metrics TelemetryMetrics `yaml:"metrics"`
+}
+
+// TelemetryMetrics configures the OTLP export of metrics.
+type TelemetryMetrics struct {
+	// Enabled turns it on or off; unset, OTEL_METRICS_EXPORTER=otlp turns
+	// it on. OTEL_SDK_DISABLED=true wins over both.
+	Enabled *bool `yaml:"enabled"`
+	// ExportInterval is the time between exports (default
+	// OTEL_METRIC_EXPORT_INTERVAL, else one minute).
+	ExportInterval time.Duration `yaml:"export_interval"`
 }
 
 // Redis locates the shared Redis.
@@ -502,6 +516,9 @@ func (t Telemetry) check() []error {
 	}
 	if r := t.SampleRatio; r != nil && (*r < 0 || *r > 1) {
 		errs = append(errs, fmt.Errorf("telemetry.sample_ratio %v is not between 0 and 1", *r))
+	}
+	if t.Metrics.ExportInterval < 0 {
+		errs = append(errs, fmt.Errorf("telemetry.metrics.export_interval %v is negative; write a duration such as 60s", t.Metrics.ExportInterval))
 	}
 	return errs
 }

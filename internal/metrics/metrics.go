@@ -10,11 +10,13 @@
 // sends: model IDs are the router's bounded label (a catalogue ID, a route
 // pattern or "unknown"), backends are configured names, errors are
 // exception types. The instruments are declared once, as OpenTelemetry
-// describes them (name, unit, boundaries, attribute keys), so an OTel meter
-// can record the same values beside the Prometheus registry.
+// describes them (name, unit, boundaries, attribute keys); with
+// Options.MeterProvider set, an OpenTelemetry meter records the same values
+// under the dotted names beside the Prometheus registry (for OTLP export).
 package metrics
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelmetric "go.opentelemetry.io/otel/metric"
 )
 
 // Attribute keys (OpenTelemetry names; Prometheus labels replace dots with
@@ -54,6 +57,9 @@ type instrument struct {
 	help    string
 	buckets []float64 // explicit bucket boundaries; nil for counters
 	attrs   []string  // attribute keys, in label order
+	// prom, when set, are the Prometheus label names in place of the
+	// attribute keys' mapping (labels that predate the OTel names).
+	prom []string
 }
 
 // promName maps an instrument to its Prometheus name as the OpenTelemetry
@@ -71,6 +77,9 @@ func (in instrument) promName() string {
 }
 
 func (in instrument) labels() []string {
+	if in.prom != nil {
+		return in.prom
+	}
 	out := make([]string, len(in.attrs))
 	for i, a := range in.attrs {
 		out[i] = strings.ReplaceAll(a, ".", "_")
@@ -120,21 +129,33 @@ var (
 		attrs: []string{AttrOperation, AttrProviderName, AttrBackend},
 	}
 	tokens = instrument{
-		name:  "converse.tokens",
+		name: "converse.tokens", unit: "{token}",
 		help:  "Tokens by gen_ai_token_type as Bedrock reports them: input (not from or into the cache), output, cache_read, cache_write. Cache hit ratio = cache_read / (input + cache_read + cache_write).",
 		attrs: []string{AttrProviderName, AttrRequestModel, AttrBackend, AttrTokenType},
 	}
 	fallbacks = instrument{
-		name:  "converse.fallbacks",
+		name: "converse.fallbacks", unit: "{fallback}",
 		help:  "Calls moved on to the next backend of a route, by the backend that failed and its error.",
 		attrs: []string{AttrRequestModel, AttrBackend, AttrErrorType},
 	}
 	cacheLookups = instrument{
-		name:  "converse.prompt_cache.lookups",
+		name: "converse.prompt_cache.lookups", unit: "{lookup}",
 		help:  "Prompt-cache lookups by model and result (hit, miss).",
 		attrs: []string{AttrRequestModel, AttrCacheResult},
 	}
+	invocationLogDropped = instrument{
+		name: "converse.invocation_log.dropped", unit: "{record}",
+		help: "Invocation log records dropped because the queue to the writer was full (a slow or failing disk).",
+	}
 )
+
+// Options configure Metrics; the zero value is Prometheus alone.
+type Options struct {
+	// MeterProvider, when set, records every measurement a second time on
+	// an OpenTelemetry meter (the OTLP exporter's), with the instruments'
+	// dotted names. nil: nothing but the Prometheus registry, at no cost.
+	MeterProvider otelmetric.MeterProvider
+}
 
 // Metrics records what the router sees. A nil *Metrics records nothing, so
 // components built without metrics (tests) need no special case.
@@ -144,6 +165,7 @@ type Metrics struct {
 	overhead                       *prometheus.HistogramVec
 	tokens, fallbacks, cacheLookup *prometheus.CounterVec
 	quota                          quotaMetrics
+	otel                           *meter // nil without a MeterProvider
 }
 
 func histogram(in instrument) *prometheus.HistogramVec {
@@ -155,8 +177,10 @@ func counter(in instrument) *prometheus.CounterVec {
 }
 
 // New returns metrics on a registry of their own (never the global one),
-// with the Go runtime and process collectors.
-func New() *Metrics {
+// with the Go runtime and process collectors. Like the registry's
+// MustRegister it panics if an instrument is refused, which only a wrong
+// declaration above can cause (TestInstrumentNames builds them all).
+func New(opts Options) *Metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := &Metrics{
@@ -172,6 +196,13 @@ func New() *Metrics {
 	}
 	reg.MustRegister(m.duration, m.ttft, m.tpot, m.usage, m.overhead, m.tokens, m.fallbacks, m.cacheLookup)
 	m.quota = newQuotaMetrics(reg)
+	if opts.MeterProvider != nil {
+		o, err := newMeter(opts.MeterProvider)
+		if err != nil {
+			panic(err)
+		}
+		m.otel = o
+	}
 	return m
 }
 
@@ -224,35 +255,66 @@ type Call struct {
 	Usage *Usage
 }
 
-// Record records one finished call.
+// tokenTypes are converse.tokens' gen_ai.token.type values, in the order
+// of series.tokens.
+var tokenTypes = [4]string{"input", "output", "cache_read", "cache_write"}
+
+// Record records one finished call, on the Prometheus registry and, when
+// configured, on the OpenTelemetry meter: the same values, computed once.
 func (m *Metrics) Record(c Call) {
 	if m == nil {
 		return
 	}
+	// s holds the call's OTel attribute sets; nil without a meter, which
+	// is then never touched.
+	var s *series
+	if m.otel != nil {
+		s = m.otel.series(c.Attrs, c.ErrorType)
+	}
+	ctx := context.Background()
 	v := c.values()
-	m.duration.WithLabelValues(append(v, c.ErrorType)...).Observe(c.Duration.Seconds())
-	m.overhead.WithLabelValues(c.Operation, c.Provider, c.Backend).Observe(max(c.Duration-c.Upstream, 0).Seconds())
+	d := c.Duration.Seconds()
+	m.duration.WithLabelValues(append(v, c.ErrorType)...).Observe(d)
+	over := max(c.Duration-c.Upstream, 0).Seconds()
+	m.overhead.WithLabelValues(c.Operation, c.Provider, c.Backend).Observe(over)
+	if s != nil {
+		m.otel.duration.Record(ctx, d, s.duration...)
+		m.otel.overhead.Record(ctx, over, s.overhead...)
+	}
 	if c.ErrorType != "" {
 		return
 	}
 	if c.FirstToken > 0 {
-		m.ttft.WithLabelValues(v...).Observe(c.FirstToken.Seconds())
+		ttft := c.FirstToken.Seconds()
+		m.ttft.WithLabelValues(v...).Observe(ttft)
+		if s != nil {
+			m.otel.ttft.Record(ctx, ttft, s.call...)
+		}
 		if u := c.Usage; u != nil && u.Output > 1 {
-			m.tpot.WithLabelValues(v...).Observe((c.Duration - c.FirstToken).Seconds() / float64(u.Output-1))
+			tpot := (c.Duration - c.FirstToken).Seconds() / float64(u.Output-1)
+			m.tpot.WithLabelValues(v...).Observe(tpot)
+			if s != nil {
+				m.otel.tpot.Record(ctx, tpot, s.call...)
+			}
 		}
 	}
 	u := c.Usage
 	if u == nil {
 		return
 	}
-	m.usage.WithLabelValues(append(v, "input")...).Observe(float64(u.Input + u.CacheRead + u.CacheWrite))
+	in := u.Input + u.CacheRead + u.CacheWrite
+	m.usage.WithLabelValues(append(v, "input")...).Observe(float64(in))
 	m.usage.WithLabelValues(append(v, "output")...).Observe(float64(u.Output))
-	for _, t := range []struct {
-		typ string
-		n   int
-	}{{"input", u.Input}, {"output", u.Output}, {"cache_read", u.CacheRead}, {"cache_write", u.CacheWrite}} {
-		if t.n > 0 {
-			m.tokens.WithLabelValues(c.Provider, c.Model, c.Backend, t.typ).Add(float64(t.n))
+	if s != nil {
+		m.otel.usage.Record(ctx, int64(in), s.usageInput...)
+		m.otel.usage.Record(ctx, int64(u.Output), s.usageOutput...)
+	}
+	for i, n := range [4]int{u.Input, u.Output, u.CacheRead, u.CacheWrite} {
+		if n > 0 {
+			m.tokens.WithLabelValues(c.Provider, c.Model, c.Backend, tokenTypes[i]).Add(float64(n))
+			if s != nil {
+				m.otel.tokens.Add(ctx, int64(n), s.tokens[i]...)
+			}
 		}
 	}
 }
@@ -263,6 +325,9 @@ func (m *Metrics) Fallback(model, backend, errorType string) {
 		return
 	}
 	m.fallbacks.WithLabelValues(model, backend, errorType).Inc()
+	if m.otel != nil {
+		m.otel.fallbacks.Add(context.Background(), 1, m.otel.fallbackAttrs.get(model, backend, errorType)...)
+	}
 }
 
 // CacheLookup records a prompt-cache lookup.
@@ -275,4 +340,24 @@ func (m *Metrics) CacheLookup(model string, hit bool) {
 		result = "hit"
 	}
 	m.cacheLookup.WithLabelValues(model, result).Inc()
+	if m.otel != nil {
+		m.otel.cacheLookups.Add(context.Background(), 1, m.otel.cacheLookupAttrs.get(model, result)...)
+	}
+}
+
+// CountInvocationLogDrops publishes dropped, the invocation log's running
+// count of dropped records, as converse.invocation_log.dropped. Call it
+// once, with the one invocation log.
+func (m *Metrics) CountInvocationLogDrops(dropped func() uint64) {
+	if m == nil {
+		return
+	}
+	in := invocationLogDropped
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: in.promName(), Help: in.help},
+		func() float64 { return float64(dropped()) }))
+	if m.otel != nil {
+		if err := m.otel.observe(in, dropped); err != nil {
+			panic(err)
+		}
+	}
 }
