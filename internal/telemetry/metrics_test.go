@@ -140,6 +140,7 @@ func TestMetricsOTLPGRPCFromOptions(t *testing.T) {
 	usage := converseMetered(t, tel)
 	// Periodic exports, not only the one at shutdown: wait for one that
 	// holds the call.
+	guard := time.After(60 * time.Second) // hang guard
 	for {
 		select {
 		case e := <-exports:
@@ -148,7 +149,7 @@ func TestMetricsOTLPGRPCFromOptions(t *testing.T) {
 			}
 			checkExport(t, e, usage, "from-yaml")
 			return
-		case <-time.After(60 * time.Second): // hang guard
+		case <-guard:
 			t.Fatal("no periodic export held the call")
 		}
 	}
