@@ -25,6 +25,7 @@ import (
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/invoke"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/bedrock"
 	"github.com/conversekit/converse/internal/provider/builtin"
@@ -83,8 +84,9 @@ func upstreamAuth() auth.Options {
 // recorder wraps a router and remembers the calls that reached it.
 type recorder struct {
 	server.Router
-	mu    sync.Mutex
-	calls []provider.Call
+	mu      sync.Mutex
+	calls   []provider.Call
+	headers []invoke.Headers // of InvokeModel calls
 }
 
 func (r *recorder) note(c *provider.Call) {
@@ -536,7 +538,7 @@ func TestWrongCredentials(t *testing.T) {
 		{"unknown key", "AKIDNOBODY", hopSecret, wire.UnrecognizedClientException},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs servertest.Buffer
 			c := newChain(t, nil, func(o *bedrock.Options) {
 				o.Credentials = credentials.NewStaticCredentialsProvider(tc.key, tc.secret, "")
 				o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -559,24 +561,6 @@ func TestWrongCredentials(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a log destination the test reads while servers write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func checkCode(t *testing.T, op string, err error, code string, status int) {
