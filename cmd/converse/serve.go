@@ -35,25 +35,25 @@ import (
 )
 
 type serveFlags struct {
-	config     string
-	addr       string
-	tlsCert    string
-	tlsKey     string
-	tlsDevCert string
-	noAuth     bool
-	regions    string
-	ttft       time.Duration
-	tps        float64
+	config       string
+	addr         string
+	tlsCert      string
+	tlsKey       string
+	tlsDevCert   string
+	noAuth       bool
+	regions      string
+	ttft         time.Duration
+	tps          float64
 	paceConverse bool
-	logFormat  string
-	logLevel   string
-	metrics    string
-	script     string
-	record     string
-	replay     string
-	grace      time.Duration
-	writeLimit time.Duration
-	playground bool
+	logFormat    string
+	logLevel     string
+	metrics      string
+	script       string
+	record       string
+	replay       string
+	grace        time.Duration
+	writeLimit   time.Duration
+	playground   bool
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
