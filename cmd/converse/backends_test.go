@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conversekit/converse/internal/servertest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
@@ -89,7 +91,7 @@ func TestBackendRefusesRedirects(t *testing.T) {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	defer srv.Close()
-	var logs lockedBuffer
+	var logs servertest.Buffer
 	p, err := backend(t.Context(), config.Backend{Name: "moved", Kind: config.KindOpenAI, BaseURL: srv.URL + "/v1"}, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

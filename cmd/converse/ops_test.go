@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conversekit/converse/internal/servertest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
@@ -27,24 +28,6 @@ import (
 	"github.com/conversekit/converse/internal/redistest"
 	"github.com/conversekit/converse/internal/sdktest"
 )
-
-// lockedBuffer collects the server's log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // serveUntil runs `converse serve args...` in-process like startServe, and
 // also returns stop, which shuts it down and waits (so its logs are
@@ -108,7 +91,7 @@ func TestServeLogLevel(t *testing.T) {
 		{"flag error", []string{"-log-level", "error"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs servertest.Buffer
 			endpoint, stop := serveUntil(t, &logs, tc.args...)
 			if err := hello(t, sdktest.Client(t, endpoint, sdktest.Options{}), "anthropic.claude-3-haiku-20240307-v1:0"); err != nil {
 				t.Fatal(err)

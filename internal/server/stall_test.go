@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,24 +58,6 @@ func (f flood) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*
 			}
 		}
 	}
-}
-
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // stallServer runs a server on router with the given stream write timeout
@@ -176,7 +156,7 @@ func TestStalledReaderEndsStream(t *testing.T) {
 			ignore := goleak.IgnoreCurrent()
 			t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 			ended := make(chan error, 1)
-			logs := &syncBuffer{}
+			logs := &servertest.Buffer{}
 			addr, handled := stallServer(t, flood{ended: ended}, 100*time.Millisecond, logs)
 			after := tc.stall(t, addr)
 

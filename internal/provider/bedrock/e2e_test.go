@@ -536,7 +536,7 @@ func TestWrongCredentials(t *testing.T) {
 		{"unknown key", "AKIDNOBODY", hopSecret, wire.UnrecognizedClientException},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs servertest.Buffer
 			c := newChain(t, nil, func(o *bedrock.Options) {
 				o.Credentials = credentials.NewStaticCredentialsProvider(tc.key, tc.secret, "")
 				o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -559,24 +559,6 @@ func TestWrongCredentials(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a log destination the test reads while servers write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func checkCode(t *testing.T, op string, err error, code string, status int) {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conversekit/converse/internal/servertest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/google/go-cmp/cmp"
@@ -206,7 +208,7 @@ func TestMalformedUpstream(t *testing.T) {
 // ServiceUnavailableException that reveals nothing of the cause, and the
 // operator a warning with it.
 func TestNoCredentials(t *testing.T) {
-	var logs syncBuffer
+	var logs servertest.Buffer
 	p, err := bedrock.New(t.Context(), bedrock.Options{
 		Region: "us-east-1", Endpoint: "http://unused.invalid", Name: "aws-test",
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
