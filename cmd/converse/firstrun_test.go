@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -258,5 +260,52 @@ func TestServeBannerDefaults(t *testing.T) {
 	_, banner = serveBanner(t, "-replay", dir)
 	if !strings.Contains(banner, "every call is answered from the 0 exchanges recorded in "+dir) || strings.Contains(banner, "builtin") {
 		t.Errorf("replay banner:\n%s", banner)
+	}
+}
+
+// The README's first screen: a code block of exactly two commands (the
+// server, the tests), then how to install; the built-in model's pacing
+// flags are all documented; the Tests section offers the quick run; and
+// .ci/deps says what it installs before it asks apt.
+func TestReadmeFirstRun(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	_, rest, _ := strings.Cut(readme, "```sh\n")
+	block, after, _ := strings.Cut(rest, "```")
+	var commands []string
+	for _, l := range strings.Split(strings.TrimSpace(block), "\n") {
+		cmd, _, _ := strings.Cut(l, "#")
+		commands = append(commands, strings.TrimSpace(cmd))
+	}
+	if want := []string{"go run ./cmd/converse serve", "make test"}; !slices.Equal(commands, want) {
+		t.Errorf("first code block %q, want %q", commands, want)
+	}
+	firstScreen, _, _ := strings.Cut(after, "\n## ")
+	if !strings.Contains(firstScreen, "go install github.com/conversekit/converse/cmd/converse@latest") {
+		t.Error("the README's first screen does not say how to go install converse")
+	}
+	var usage bytes.Buffer
+	if err := run(t.Context(), []string{"serve", "-h"}, io.Discard, &usage); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range regexp.MustCompile(`(?m)^  (-builtin-[a-z-]+)`).FindAllStringSubmatch(usage.String(), -1) {
+		if !strings.Contains(readme, "`"+f[1]) {
+			t.Errorf("README does not document %s", f[1])
+		}
+	}
+	_, tests, _ := strings.Cut(readme, "\n## Tests\n")
+	if !strings.Contains(tests, "`go test ./...`") {
+		t.Error("README's Tests section does not offer go test ./...")
+	}
+	deps, err := os.ReadFile("../../.ci/deps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	say, apt := strings.Index(string(deps), `echo "installing`), strings.Index(string(deps), "apt-get install")
+	if say < 0 || apt < 0 || say > apt {
+		t.Error(".ci/deps does not say what it installs before apt-get install")
 	}
 }
