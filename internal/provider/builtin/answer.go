@@ -64,6 +64,8 @@ func answerText(req *wire.ConverseRequest) string {
 		return d.say
 	case d.words == 0 && d.sentences == 0 && isGreeting(question):
 		return greetings[rng.IntN(len(greetings))]
+	case d.words == 0 && d.sentences == 0 && asksIdentity(question):
+		return identity
 	case d.words == 1:
 		return oneWord(question)
 	}
@@ -242,6 +244,19 @@ var greetings = [...]string{
 }
 
 func isGreeting(q string) bool { return len(q) <= 64 && greetingPattern.MatchString(q) }
+
+// identityPattern is a question about the model itself ("Who are you?",
+// "In one paragraph, who are you?", "Introduce yourself"), which AWS's
+// Converse examples ask.
+var identityPattern = regexp.MustCompile(`(?i)(?:\b(?:who|what)\s+are\s+you\s*(?:[?.!,]|$)|\b(?:introduce|describe)\s+yourself\b|\btell\s+me\s+about\s+yourself\b)`)
+
+// identity is how the built-in model introduces itself: what it is, in
+// one paragraph, as a hosted model would.
+const identity = "I am the built-in model of converse, a local stand-in for the Bedrock model you called. " +
+	"I answer deterministically from the conversation, so the same request always gets the same reply, " +
+	"call the tools you offer with arguments taken from your question, and report token usage as Bedrock does."
+
+func asksIdentity(q string) bool { return len(q) <= 200 && identityPattern.MatchString(q) }
 
 // oneWord answers in one word: "Yes" to a yes/no question, otherwise the
 // name or topic word the question is about.

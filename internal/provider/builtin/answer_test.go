@@ -32,6 +32,9 @@ func TestAnswerFollowsThePrompt(t *testing.T) {
 		{"Is water wet? Answer with yes or no.", "Yes."},
 		{"What is the capital of France? Answer with one word.", "France."},
 		{"Describe Go in one word", "Go."},
+		{"In one paragraph, who are you?", identity},
+		{"Who are you", identity},
+		{"Please introduce yourself.", identity},
 	} {
 		if got := answerText(userRequest(tc.prompt)); got != tc.want {
 			t.Errorf("%q answered %q, want %q", tc.prompt, got, tc.want)
@@ -111,5 +114,14 @@ func TestAnswerSystemInstructions(t *testing.T) {
 	req.System = []wire.SystemContentBlock{{Text: wire.Ptr("You are terse. Answer in one word.")}}
 	if got := answerText(req); len(strings.Fields(got)) != 1 {
 		t.Errorf("answer %q, want one word", got)
+	}
+}
+
+// Questions that only look like "who are you" get an ordinary answer.
+func TestAnswerIdentityOnlyWhenAsked(t *testing.T) {
+	for _, q := range []string{"Who are your main competitors?", "What are you doing to fix the outage in the billing service?", "Describe yourselves as a team"} {
+		if got := answerText(userRequest(q)); got == identity {
+			t.Errorf("%q answered with the model's introduction", q)
+		}
 	}
 }
