@@ -143,7 +143,7 @@ var (
 	// "in 50 words", "50-word", "1000 tokens", "under 30 words".
 	lengthRequest  = regexp.MustCompile(`(?i)\b(\d{1,6}|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred)[\s-]*(words?|tokens?|sentences?)\b`)
 	oneWordRequest = regexp.MustCompile(`(?i)\b(?:one|1|a single|single)[\s-]word\b`)
-	briefRequest   = regexp.MustCompile(`(?i)\b(?:be brief|briefly|terse(?:ly)?|concise(?:ly)?|short answer|keep it short|in short|tl;?dr)\b`)
+	briefRequest   = regexp.MustCompile(`(?i)\b(?:be brief|briefly|terse(?:ly)?|concise(?:ly)?|short answer|keep it short|in short|tl;?dr|in (?:one|a single) line|one-liner)\b`)
 	// "count from 1 to 5", "count to 10", "count down from 10 to 1",
 	// "list the numbers from 3 to 7".
 	countRequest = regexp.MustCompile(`(?i)\b(?:count(?:\s+(?:up|down))?|numbers?)(?:\s+from\s+(-?\d{1,6}))?\s+(?:to|through|until|up to)\s+(-?\d{1,6})\b`)
