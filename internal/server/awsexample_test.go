@@ -180,3 +180,14 @@ func TestAWSJavaScriptExamples(t *testing.T) {
 		t.Errorf("%d of 6 checks passed", n)
 	}
 }
+
+// The Strands Agents SDK's first-agent example (jstest/strands.mjs) runs
+// unmodified against the defaults: its default Agent uses the SDK's
+// default model ID (global.anthropic.claude-sonnet-4-6) through
+// ConverseStream, and its get_weather tool gets the city asked about.
+func TestStrandsAgentExample(t *testing.T) {
+	out := clientScript(t, "strands.mjs", start(t, nil), devKey)
+	if n := strings.Count(out, `"ok":true`); n != 4 {
+		t.Errorf("%d of 4 checks passed", n)
+	}
+}

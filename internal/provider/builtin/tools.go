@@ -1074,10 +1074,15 @@ func toolResultAnswer(req *wire.ConverseRequest) (string, bool) {
 			}
 		}
 		content := clip(strings.Join(vals, " "), 400)
+		// A text result that ends a sentence keeps its own full stop.
+		stop := "."
+		if strings.HasSuffix(content, ".") || strings.HasSuffix(content, "!") || strings.HasSuffix(content, "?") {
+			stop = ""
+		}
 		if r.Status == wire.ToolResultStatusError {
-			parts = append(parts, fmt.Sprintf("%s reported an error: %s.", name, content))
+			parts = append(parts, fmt.Sprintf("%s reported an error: %s%s", name, content, stop))
 		} else {
-			parts = append(parts, fmt.Sprintf("%s returned %s.", name, content))
+			parts = append(parts, fmt.Sprintf("%s returned %s%s", name, content, stop))
 		}
 	}
 	return "Based on the tool results: " + strings.Join(parts, " "), true
