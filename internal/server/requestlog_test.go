@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -153,6 +154,16 @@ func TestRequestLogNamesBackendAndMessage(t *testing.T) {
 	}
 	if got := logs.waitFor(t, "request", map[string]string{"status": "400"}); got["message"] == "" {
 		t.Errorf("400 line without the exception's message: %v", got)
+	}
+	// A signature mismatch's message goes on with the canonical request,
+	// session token included: the log keeps its first line only.
+	forged := sdktest.Client(t, endpoint, sdktest.Options{AccessKeyID: "test", SecretAccessKey: "wrong", SessionToken: "session-token-value"})
+	if _, err := forged.Converse(t.Context(), &bedrockruntime.ConverseInput{ModelId: aws.String(builtinModel), Messages: []types.Message{userText("Hello")}}); errorCode(err) != "InvalidSignatureException" {
+		t.Fatalf("wrong secret: %v", err)
+	}
+	got := logs.waitFor(t, "request", map[string]string{"status": "403"})
+	if m := got["message"]; !strings.HasPrefix(m, "The request signature we calculated does not match") || strings.Contains(m, "\n") || strings.Contains(m, "session-token-value") {
+		t.Errorf("403 line's message %q, want the first line of the exception's", m)
 	}
 	for _, r := range logs.all() {
 		if r["msg"] == "backend failed, trying fallback" && r["model"] == noFallback {

@@ -310,11 +310,23 @@ func (s *Server) operation(name string, h handler) http.Handler {
 				attrs = append(attrs, "cause", err.Error())
 			case rw.status() >= 400 && rw.status() < 500:
 				// The client's mistake: what it was told says what to fix.
-				attrs = append(attrs, "message", ex.Message)
+				attrs = append(attrs, "message", logMessage(ex.Message))
 			}
 		}
 		s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
 	})
+}
+
+// logMessage is an exception's message for the request log: its first
+// line, at most 300 bytes. A signature mismatch goes on with the
+// canonical request, which may carry a session token; a log line needs
+// only what went wrong.
+func logMessage(m string) string {
+	m, _, _ = strings.Cut(m, "\n")
+	if len(m) > 300 {
+		m = strings.ToValidUTF8(m[:300], "") + "…"
+	}
+	return m
 }
 
 func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handler) error {
