@@ -26,6 +26,9 @@ FUZZ := \
 	./internal/provider/bedrock:FuzzUpstreamError \
 	./internal/provider/builtin:FuzzParseScript \
 	./internal/provider/replay:FuzzLoad \
+	./internal/invoke:FuzzDecodeMessages \
+	./internal/invoke:FuzzDecodeEmbed \
+	./internal/repl:FuzzCalculate \
 	./chat:FuzzUnmarshalMessages \
 	./chat:FuzzMedia
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/smithy-go/auth/bearer"
 )
@@ -21,7 +22,7 @@ type Client struct {
 	settings Settings
 	defaults Options
 	tools    []Tool
-	retry    Retry
+	retryer  *retry.Standard
 }
 
 type clientConfig struct {
@@ -83,11 +84,13 @@ func New(ctx context.Context, opts ...ClientOption) (*Client, error) {
 		ours, tr = newHTTPClient(s)
 		hc = ours
 	}
-	awsCfg, err := s.awsConfig(ctx, readOnlyBodies(hc), tr)
+	rtr := cfg.retry.retryer()
+	awsCfg, err := s.awsConfig(ctx, readOnlyBodies(hc), tr, rtr)
 	if err != nil {
 		return nil, err
 	}
 	rt := bedrockruntime.NewFromConfig(awsCfg, func(o *bedrockruntime.Options) {
+		o.Retryer, o.RetryMaxAttempts = rtr, 0
 		if s.Endpoint != "" {
 			o.BaseEndpoint = aws.String(s.Endpoint)
 		}
@@ -105,7 +108,7 @@ func New(ctx context.Context, opts ...ClientOption) (*Client, error) {
 			o.AuthSchemePreference = nil
 		}
 	})
-	return &Client{rt: rt, hc: ours, settings: s, defaults: cfg.options, tools: slices.Clone(cfg.tools), retry: cfg.retry}, nil
+	return &Client{rt: rt, hc: ours, settings: s, defaults: cfg.options, tools: slices.Clone(cfg.tools), retryer: rtr}, nil
 }
 
 // Bedrock returns the underlying SDK client, for calls chat does not wrap.

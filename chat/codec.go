@@ -58,10 +58,20 @@ type jsonBlock struct {
 	ToolUse    *jsonToolUse    `json:"toolUse,omitempty"`
 	ToolResult *jsonToolResult `json:"toolResult,omitempty"`
 	Reasoning  *jsonReasoning  `json:"reasoningContent,omitempty"`
+	Guard      *jsonGuard      `json:"guardContent,omitempty"`
+}
+
+// jsonGuard is a guardContent text block.
+type jsonGuard struct {
+	Text struct {
+		Text       string   `json:"text"`
+		Qualifiers []string `json:"qualifiers,omitempty"`
+	} `json:"text"`
 }
 
 // MarshalMessages encodes messages as Converse JSON. Text, images, videos,
-// documents, tool calls and results (text and JSON) and reasoning are kept;
+// documents, tool calls and results (text and JSON), reasoning and guarded
+// text (guardContent) are kept;
 // cache checkpoints and other blocks are dropped (they are per request).
 func MarshalMessages(msgs []types.Message) ([]byte, error) {
 	out := make([]jsonMessage, 0, len(msgs))
@@ -129,6 +139,16 @@ func MarshalMessages(msgs []types.Message) ([]byte, error) {
 					b.Reasoning = &jsonReasoning{Text: aws.ToString(r.Value.Text), Signature: aws.ToString(r.Value.Signature)}
 				case *types.ReasoningContentBlockMemberRedactedContent:
 					b.Reasoning = &jsonReasoning{Redacted: r.Value}
+				}
+			case *types.ContentBlockMemberGuardContent:
+				gt, ok := v.Value.(*types.GuardrailConverseContentBlockMemberText)
+				if !ok {
+					continue
+				}
+				b.Guard = &jsonGuard{}
+				b.Guard.Text.Text = aws.ToString(gt.Value.Text)
+				for _, q := range gt.Value.Qualifiers {
+					b.Guard.Text.Qualifiers = append(b.Guard.Text.Qualifiers, string(q))
 				}
 			default:
 				continue
@@ -198,6 +218,8 @@ func UnmarshalMessages(data []byte) ([]types.Message, error) {
 					rt.Signature = aws.String(b.Reasoning.Signature)
 				}
 				c = &types.ContentBlockMemberReasoningContent{Value: &types.ReasoningContentBlockMemberReasoningText{Value: rt}}
+			case b.Guard != nil:
+				c = guardBlock(b.Guard.Text.Text, qualifiers(b.Guard.Text.Qualifiers))
 			default:
 				continue
 			}

@@ -75,6 +75,15 @@
 //
 // Errors from Bedrock keep their SDK types: use errors.As with
 // *types.ValidationException, *types.ThrottlingException and so on.
-// Throttling, model timeouts and service unavailability are retried first
-// (see [Retry]).
+// Transient errors are retried first by the SDK's standard retryer (see
+// [Retry]).
+//
+// Guardrails, structured output and service tiers: Options.Guardrail
+// applies a Bedrock guardrail ([GuardText], [Prompt.GuardedUser] and
+// [Prompt.GuardedSystem] mark the text it assesses; Response.Guardrail is
+// its trace, and a blocked answer is a Response whose
+// GuardrailIntervened is true, not an error); [Entity] asks for JSON
+// valid against a Go type's schema and decodes it; Options.ServiceTier
+// and Options.PerformanceLatency pass through, and the response echoes
+// them.
 package chat

@@ -2,13 +2,19 @@ package chat_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"log"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/conversekit/converse/chat"
+	"github.com/conversekit/converse/internal/guardrail"
+	"github.com/conversekit/converse/internal/provider/builtin"
+	"github.com/conversekit/converse/internal/ratelimit"
 	"github.com/conversekit/converse/internal/servertest"
 )
 
@@ -31,12 +37,40 @@ func TestMain(m *testing.M) {
 // newExampleClient reads CONVERSE_* settings and options, as a program
 // would; under go test it talks to a fresh in-process converse.
 func newExampleClient(ctx context.Context, opts ...chat.ClientOption) *chat.Client {
+	return newExampleClientOf(ctx, servertest.Options{}, opts...)
+}
+
+// newGuardedExampleClient is newExampleClient against a converse that
+// knows guardrail gr1 (what `converse serve` does with the guardrail in
+// its YAML), with a scripted built-in model whose answers the guardrail
+// checks.
+func newGuardedExampleClient(ctx context.Context, opts ...chat.ClientOption) *chat.Client {
+	set, err := guardrail.New([]guardrail.Config{{
+		ID: "gr1", Version: "1",
+		BlockedInputMessaging: "Sorry, I cannot help with that request.", BlockedOutputsMessaging: "Sorry, the answer was withheld.",
+		Words: guardrail.WordPolicy{Words: []string{"blorp"}},
+		SensitiveInformation: guardrail.SensitiveInformationPolicy{PIIEntities: []guardrail.PIIEntity{
+			{Type: "EMAIL", Actions: guardrail.IO{Input: guardrail.Anonymize, Output: guardrail.Anonymize}},
+		}},
+		ContextualGrounding: []guardrail.GroundingFilter{{Type: "GROUNDING", Threshold: 0.5}, {Type: "RELEVANCE", Threshold: 0.3}},
+	}}, guardrail.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	script, err := builtin.ParseScript([]byte(guardScript))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return newExampleClientOf(ctx, servertest.Options{Guardrails: set, Builtin: builtin.Options{Script: script}}, opts...)
+}
+
+func newExampleClientOf(ctx context.Context, so servertest.Options, opts ...chat.ClientOption) *chat.Client {
 	s, err := chat.SettingsFromEnv()
 	if err != nil {
 		log.Fatal(err)
 	}
 	if testing.Testing() {
-		srv, err := servertest.Run(servertest.Options{}, false)
+		srv, err := servertest.Run(so, false)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -253,4 +287,138 @@ func ExamplePrompt_Stream() {
 	// Output:
 	// Experts usually approach a joke by breaking it into smaller parts.
 	// output tokens > 0: true
+}
+
+// Weather is the document ExampleEntity asks for.
+type Weather struct {
+	City         string `json:"city" jsonschema:"the city asked about"`
+	TemperatureC int    `json:"temperatureC" jsonschema:"degrees Celsius"`
+}
+
+// Structured output: the answer as a Go value (Spring AI's
+// .call().entity(Weather.class)). The type's JSON Schema goes to the model
+// in outputConfig; the answer is checked against it and decoded.
+func ExampleEntity() {
+	ctx := context.Background()
+	client := newExampleClient(ctx)
+	defer client.Close()
+	w, resp, err := chat.Entity[Weather](ctx, client.Prompt("What is the weather in Paris? It is 21 degrees and sunny.").
+		Options(chat.Options{Model: "anthropic.claude-3-5-sonnet-20240620-v1:0"}))
+	if err != nil {
+		log.Fatal(err) // a *chat.EntityError when the answer is not a Weather
+	}
+	fmt.Println(resp.Text)
+	fmt.Println(w.City, w.TemperatureC)
+	// Output:
+	// {"city":"Paris","temperatureC":21}
+	// Paris 21
+}
+
+// A guardrail for every call of a client: the prompt and the answer are
+// assessed; an e-mail address in the answer is masked, and the trace says
+// what was found. A blocked or masked call is an answer, not an error.
+func ExampleGuardrailConfig() {
+	ctx := context.Background()
+	client := newGuardedExampleClient(ctx, chat.WithOptions(chat.Options{
+		Model:     "anthropic.claude-3-haiku-20240307-v1:0",
+		Guardrail: &chat.GuardrailConfig{Identifier: "gr1", Version: "1", Trace: types.GuardrailTraceEnabled},
+	}))
+	defer client.Close()
+	resp, err := client.Prompt("Please say an email.").Call(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Text)
+	fmt.Println(resp.StopReason, resp.GuardrailIntervened(), resp.Metadata["guardrailActionReason"])
+	pii := resp.Guardrail.OutputAssessments["gr1"][0].SensitiveInformationPolicy.PiiEntities[0]
+	fmt.Println(pii.Type, pii.Action)
+	resp, err = client.Prompt("Tell me about blorp.").Call(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Text)
+	// Output:
+	// Write to {EMAIL} for details.
+	// guardrail_intervened true Guardrail masked.
+	// EMAIL ANONYMIZED
+	// Sorry, I cannot help with that request.
+}
+
+// Guarded text for contextual grounding: the answer must be grounded in
+// the source and relevant to the query, or the guardrail withholds it.
+func ExampleGuardText() {
+	ctx := context.Background()
+	client := newGuardedExampleClient(ctx, chat.WithOptions(chat.Options{
+		Model:     "anthropic.claude-3-haiku-20240307-v1:0",
+		Guardrail: &chat.GuardrailConfig{Identifier: "gr1", Version: "1"},
+	}))
+	defer client.Close()
+	source := chat.GuardText("The Eiffel Tower in Paris is 330 metres tall.", chat.QualifierGroundingSource)
+	query := chat.GuardText("How tall is the Eiffel Tower?", chat.QualifierQuery)
+	for _, q := range []string{"How tall is it?", "Go off topic."} {
+		resp, err := client.Prompt().User(q, source, query).Call(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(resp.StopReason, resp.Text)
+	}
+	// Output:
+	// end_turn The Eiffel Tower is 330 metres tall.
+	// guardrail_intervened Sorry, the answer was withheld.
+}
+
+// Guarded user text: with guardContent in a request, the guardrail
+// assesses only that, not the rest of the prompt.
+func ExamplePrompt_GuardedUser() {
+	ctx := context.Background()
+	client := newGuardedExampleClient(ctx, chat.WithOptions(chat.Options{
+		Model:     "anthropic.claude-3-haiku-20240307-v1:0",
+		Guardrail: &chat.GuardrailConfig{Identifier: "gr1", Version: "1"},
+	}))
+	defer client.Close()
+	resp, err := client.Prompt().System("Our product is called blorp.").GuardedUser("Tell me about blorp.").Call(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Text)
+	// Output:
+	// Sorry, I cannot help with that request.
+}
+
+// The processing tier (and latency-optimized inference) for a call; the
+// response says which tier served it.
+func Example_serviceTier() {
+	ctx := context.Background()
+	client := newExampleClient(ctx)
+	defer client.Close()
+	resp, err := client.Prompt("Tell me a joke").
+		Options(chat.Options{Model: "anthropic.claude-3-haiku-20240307-v1:0", ServiceTier: types.ServiceTierTypePriority, PerformanceLatency: types.PerformanceConfigLatencyOptimized}).
+		Call(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.ServiceTier, resp.PerformanceLatency, resp.Metadata["serviceTier"])
+	// Output:
+	// priority optimized priority
+}
+
+// The retry policy: the SDK's standard retryer with Bedrock's transient
+// exceptions, a retry quota shared by the client's calls, and the wait a
+// throttled answer asks for (x-amz-retry-after). Here retries are off, so
+// the second call within a quota of one request a minute shows the typed
+// throttle.
+func ExampleRetry() {
+	ctx := context.Background()
+	client := newExampleClientOf(ctx, servertest.Options{Quotas: ratelimit.Options{Rules: []ratelimit.Rule{{Name: "one-a-minute", RequestsPerMinute: 1}}}},
+		chat.WithRetry(chat.Retry{MaxAttempts: 1}),
+		chat.WithOptions(chat.Options{Model: "anthropic.claude-3-haiku-20240307-v1:0"}))
+	defer client.Close()
+	for range 2 {
+		_, err := client.Prompt("Tell me a joke").Call(ctx)
+		var throttled *types.ThrottlingException
+		fmt.Println(errors.As(err, &throttled), chat.Retryable(err))
+	}
+	// Output:
+	// false false
+	// true true
 }

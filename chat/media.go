@@ -15,10 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 )
 
-// Media is an image, video or document attached to a user message. Build
-// one with [Image], [Video], [VideoS3], [Document], [DocumentReader],
-// [Reader] or [File]; a Media that could not be built carries its error, which Call or
-// Stream returns before sending anything.
+// Media is an image, video, document or guarded text attached to a user
+// message. Build one with [Image], [Video], [VideoS3], [Document],
+// [DocumentReader], [Reader], [File] or [GuardText]; a Media that could not
+// be built carries its error, which Call or Stream returns before sending
+// anything.
 type Media struct {
 	block types.ContentBlock
 	err   error

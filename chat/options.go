@@ -1,9 +1,12 @@
 package chat
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 )
 
 // Option defaults, as Spring AI's spring.ai.bedrock.converse.chat.options.*.
@@ -48,6 +51,62 @@ type Options struct {
 	AdditionalFields map[string]any
 	// MaxToolRounds bounds the automatic tool loop (default 10).
 	MaxToolRounds int
+	// Guardrail applies a Bedrock guardrail to the call (guardrailConfig);
+	// nil means none. Its fields merge one by one, so a client default can
+	// name the guardrail and a call turn its trace on.
+	Guardrail *GuardrailConfig
+	// ServiceTier asks for a processing tier (serviceTier: default,
+	// priority, flex, reserved); Response.ServiceTier is the one used.
+	ServiceTier types.ServiceTierType
+	// PerformanceLatency asks for the standard or the latency-optimized
+	// version of the model (performanceConfig.latency: standard,
+	// optimized).
+	PerformanceLatency types.PerformanceConfigLatency
+	// Output constrains the answer's text to JSON valid against a schema
+	// (outputConfig.textFormat); [Entity] sets it from a Go type.
+	Output *OutputFormat
+}
+
+// GuardrailConfig is Converse's guardrailConfig (and ConverseStream's,
+// with StreamProcessingMode).
+type GuardrailConfig struct {
+	// Identifier is the guardrail's ID or ARN.
+	Identifier string
+	// Version is its version number, or DRAFT.
+	Version string
+	// Trace says whether the response carries the guardrail's
+	// assessment (Response.Guardrail): enabled, enabled_full (also what
+	// was not found) or disabled (Bedrock's default).
+	Trace types.GuardrailTrace
+	// StreamProcessingMode applies to streams: sync (Bedrock's default)
+	// holds text back until it is assessed, async sends it at once and
+	// assesses behind it, so it cannot mask.
+	StreamProcessingMode types.GuardrailStreamProcessingMode
+}
+
+func (g GuardrailConfig) merge(over GuardrailConfig) GuardrailConfig {
+	if over.Identifier != "" {
+		g.Identifier = over.Identifier
+	}
+	if over.Version != "" {
+		g.Version = over.Version
+	}
+	if over.Trace != "" {
+		g.Trace = over.Trace
+	}
+	if over.StreamProcessingMode != "" {
+		g.StreamProcessingMode = over.StreamProcessingMode
+	}
+	return g
+}
+
+// OutputFormat is a JSON schema the answer's text must follow (Bedrock's
+// structured output).
+type OutputFormat struct {
+	// Name and Description tell the model what the document is.
+	Name, Description string
+	// Schema is the JSON Schema, as a JSON object.
+	Schema json.RawMessage
 }
 
 // ToolChoiceMode is one of Converse's toolChoice members.
@@ -117,6 +176,25 @@ func (o Options) merge(over Options) Options {
 	}
 	if over.MaxToolRounds != 0 {
 		o.MaxToolRounds = over.MaxToolRounds
+	}
+	if over.Guardrail != nil {
+		var g GuardrailConfig
+		if o.Guardrail != nil {
+			g = *o.Guardrail
+		}
+		g = g.merge(*over.Guardrail)
+		o.Guardrail = &g
+	}
+	if over.ServiceTier != "" {
+		o.ServiceTier = over.ServiceTier
+	}
+	if over.PerformanceLatency != "" {
+		o.PerformanceLatency = over.PerformanceLatency
+	}
+	if over.Output != nil {
+		f := *over.Output
+		f.Schema = slices.Clone(f.Schema)
+		o.Output = &f
 	}
 	return o
 }

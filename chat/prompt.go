@@ -19,7 +19,7 @@ import (
 // copy, so a partly built Prompt can be reused and shared.
 type Prompt struct {
 	c        *Client
-	system   []string
+	system   []types.SystemContentBlock
 	messages []types.Message
 	opts     Options
 	tools    []Tool
@@ -30,7 +30,7 @@ type Prompt struct {
 
 // System appends a system prompt block.
 func (p Prompt) System(text string) Prompt {
-	p.system = append(slices.Clip(p.system), text)
+	p.system = append(slices.Clip(p.system), &types.SystemContentBlockMemberText{Value: text})
 	return p
 }
 
@@ -118,11 +118,29 @@ type Response struct {
 	Latency time.Duration
 	// ToolResults are the tool calls run, in order.
 	ToolResults []ToolResult
+	// Guardrail is the guardrail's assessment of the last round (with
+	// Options.Guardrail and its Trace enabled): what each policy found in
+	// the prompt (InputAssessment) and the answer (OutputAssessments), and
+	// the answer before it was blocked or masked (ModelOutput).
+	Guardrail *types.GuardrailTraceAssessment
+	// ServiceTier and PerformanceLatency are the processing tier and
+	// latency version that served the last round, as Bedrock echoes them.
+	ServiceTier        types.ServiceTierType
+	PerformanceLatency types.PerformanceConfigLatency
 	// Metadata is the raw metadata, under Bedrock's names: inputTokens,
 	// outputTokens, totalTokens, cacheReadInputTokens,
 	// cacheWriteInputTokens (summed, as Usage), latencyMs and requestId
-	// (last round), additionalModelResponseFields when the model sent any.
+	// (last round), additionalModelResponseFields when the model sent any,
+	// serviceTier and performanceConfig (the latency) when echoed, and
+	// guardrailActionReason when the guardrail traced the call.
 	Metadata map[string]any
+}
+
+// GuardrailIntervened reports whether the guardrail blocked or masked the
+// prompt or the answer (stop reason guardrail_intervened): Text is then
+// the guardrail's message or the masked answer, not the model's own.
+func (r *Response) GuardrailIntervened() bool {
+	return r.StopReason == types.StopReasonGuardrailIntervened
 }
 
 // Chunk is one piece of a stream: text (or reasoning) as it arrives, a tool
@@ -134,8 +152,13 @@ type Chunk struct {
 	ToolCall   *ToolCall
 	ToolResult *ToolResult
 	StopReason types.StopReason
-	// Usage is set on the last chunk of a round (the metadata event).
-	Usage *Usage
+	// Usage is set on the last chunk of a round (the metadata event),
+	// with the guardrail's assessment (when traced), the service tier
+	// and the latency version that served the round.
+	Usage              *Usage
+	Guardrail          *types.GuardrailTraceAssessment
+	ServiceTier        types.ServiceTierType
+	PerformanceLatency types.PerformanceConfigLatency
 }
 
 // request is one round's Converse input under construction.
@@ -166,20 +189,23 @@ func (p Prompt) prepare(ctx context.Context) (*prepared, error) {
 	if o.Model == "" {
 		return nil, ErrNoModel
 	}
+	if err := o.Guardrail.check(); err != nil {
+		return nil, err
+	}
+	if err := o.Output.check(); err != nil {
+		return nil, err
+	}
 	all := append(slices.Clone(p.c.tools), p.tools...)
 	if err := uniqueTools(all); err != nil {
 		return nil, err
 	}
-	pr := &prepared{opts: o, tools: map[string]Tool{}, added: slices.Clone(p.messages)}
+	pr := &prepared{opts: o, tools: map[string]Tool{}, added: slices.Clone(p.messages), system: slices.Clone(p.system)}
 	for _, t := range all {
 		if t.err != nil {
 			return nil, t.err
 		}
 		pr.tools[t.name] = t
 		pr.specs = append(pr.specs, t.spec())
-	}
-	for _, s := range p.system {
-		pr.system = append(pr.system, &types.SystemContentBlockMemberText{Value: s})
 	}
 	if p.memory != nil {
 		h, err := p.memory.Get(ctx, p.convID)
@@ -247,6 +273,10 @@ func (pr *prepared) converseInput(r *request) *bedrockruntime.ConverseInput {
 		InferenceConfig:              pr.inference(),
 		ToolConfig:                   pr.toolConfig(r),
 		AdditionalModelRequestFields: pr.additional(),
+		GuardrailConfig:              pr.opts.Guardrail.converse(),
+		ServiceTier:                  pr.serviceTier(),
+		PerformanceConfig:            pr.performance(),
+		OutputConfig:                 pr.opts.Output.config(),
 	}
 }
 
@@ -258,7 +288,25 @@ func (pr *prepared) streamInput(r *request) *bedrockruntime.ConverseStreamInput 
 		InferenceConfig:              pr.inference(),
 		ToolConfig:                   pr.toolConfig(r),
 		AdditionalModelRequestFields: pr.additional(),
+		GuardrailConfig:              pr.opts.Guardrail.stream(),
+		ServiceTier:                  pr.serviceTier(),
+		PerformanceConfig:            pr.performance(),
+		OutputConfig:                 pr.opts.Output.config(),
 	}
+}
+
+func (pr *prepared) serviceTier() *types.ServiceTier {
+	if pr.opts.ServiceTier == "" {
+		return nil
+	}
+	return &types.ServiceTier{Type: pr.opts.ServiceTier}
+}
+
+func (pr *prepared) performance() *types.PerformanceConfiguration {
+	if pr.opts.PerformanceLatency == "" {
+		return nil
+	}
+	return &types.PerformanceConfiguration{Latency: pr.opts.PerformanceLatency}
 }
 
 // afterTools appends the assistant's tool request and the results; it
@@ -323,6 +371,16 @@ func (p Prompt) Call(ctx context.Context) (*Response, error) {
 				resp.Metadata["additionalModelResponseFields"] = f
 			}
 		}
+		resp.Guardrail, resp.ServiceTier, resp.PerformanceLatency = nil, "", ""
+		if out.Trace != nil {
+			resp.Guardrail = out.Trace.Guardrail
+		}
+		if out.ServiceTier != nil {
+			resp.ServiceTier = out.ServiceTier.Type
+		}
+		if out.PerformanceConfig != nil {
+			resp.PerformanceLatency = out.PerformanceConfig.Latency
+		}
 		calls, err := toolCalls(msg.Value)
 		if err != nil {
 			return nil, err
@@ -366,6 +424,15 @@ func (r *Response) finish(pr *prepared, firstNew int, start time.Time) {
 		"cacheWriteInputTokens": r.Usage.CacheWriteInputTokens,
 		"stopReason":            string(r.StopReason),
 	})
+	if r.ServiceTier != "" {
+		r.Metadata["serviceTier"] = string(r.ServiceTier)
+	}
+	if r.PerformanceLatency != "" {
+		r.Metadata["performanceConfig"] = string(r.PerformanceLatency)
+	}
+	if r.Guardrail != nil && r.Guardrail.ActionReason != nil {
+		r.Metadata["guardrailActionReason"] = *r.Guardrail.ActionReason
+	}
 }
 
 func metricsLatency(m *types.ConverseMetrics) *int64 {
@@ -385,16 +452,12 @@ func textOf(m types.Message) string {
 	return b.String()
 }
 
-// converse is one model round: whole-call timeout, retries.
+// converse is one model round under the whole-call timeout, retries
+// included.
 func (c *Client) converse(ctx context.Context, in *bedrockruntime.ConverseInput) (*bedrockruntime.ConverseOutput, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.settings.Timeout)
 	defer cancel()
-	var out *bedrockruntime.ConverseOutput
-	err := c.retry.do(ctx, func() error {
-		var err error
-		out, err = c.rt.Converse(ctx, in)
-		return err
-	})
+	out, err := c.rt.Converse(ctx, in) // retried by the SDK with c.retryer
 	if err != nil {
 		return nil, fmt.Errorf("converse %s: %w", aws.ToString(in.ModelId), err)
 	}

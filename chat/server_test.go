@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
 	"github.com/conversekit/converse/chat"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/builtin"
@@ -39,13 +41,16 @@ func testSettings(endpoint string) chat.Settings {
 	return chat.Settings{Endpoint: endpoint, AccessKey: "test", SecretKey: "test"}
 }
 
-// newClient builds a chat client for a test server; retries back off by
-// a millisecond.
+// noDelay is a retry backoff of zero, so that retry tests never wait.
+var noDelay = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+
+// newClient builds a chat client for a test server; retries do not back
+// off.
 func newClient(t testing.TB, endpoint string, opts ...chat.ClientOption) *chat.Client {
 	t.Helper()
 	all := append([]chat.ClientOption{
 		chat.WithSettings(testSettings(endpoint)),
-		chat.WithRetry(chat.Retry{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}),
+		chat.WithRetry(chat.Retry{MaxAttempts: 3, Backoff: noDelay}),
 		chat.WithOptions(chat.Options{Model: haiku}),
 	}, opts...)
 	c, err := chat.New(t.Context(), all...)

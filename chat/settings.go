@@ -265,11 +265,11 @@ func OptionsFromLookup(lookup func(string) (string, bool)) (Options, error) {
 // The SDK builds its own HTTP client while loading, to apply a custom CA
 // bundle (AWS_CA_BUNDLE, ca_bundle) to its transport; hc, when not nil,
 // receives that TLS configuration and replaces it.
-func (s Settings) awsConfig(ctx context.Context, hc aws.HTTPClient, tr *http.Transport) (aws.Config, error) {
+func (s Settings) awsConfig(ctx context.Context, hc aws.HTTPClient, tr *http.Transport, rt aws.Retryer) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
-		// Retries are ours (retry.go): only the three retryable exceptions,
-		// with our backoff, and a stream is retried only before its first event.
-		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
+		// The retry policy is the client's (retry.go), not AWS_RETRY_MODE
+		// or AWS_MAX_ATTEMPTS: one retryer, so one quota, per client.
+		config.WithRetryer(func() aws.Retryer { return rt }),
 	}
 	if s.Region != "" {
 		opts = append(opts, config.WithRegion(s.Region))

@@ -3,12 +3,10 @@ package chat
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -79,33 +77,38 @@ func (p Prompt) Stream(ctx context.Context) iter.Seq2[Chunk, error] {
 }
 
 // streamRound is one model round of a stream under the whole-call timeout.
-// A retryable error is retried only while nothing has been yielded. more is
-// false when the consumer stopped.
+// The SDK retries a failed request; an exception inside the stream is
+// retried here with the same retryer (attempts, quota, backoff), but only
+// while nothing has been yielded. more is false when the consumer stopped.
 func (c *Client) streamRound(ctx context.Context, in *bedrockruntime.ConverseStreamInput, yield func(Chunk, error) bool) (msg types.Message, stop types.StopReason, more bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.settings.Timeout)
 	defer cancel()
-	attempts := max(c.retry.MaxAttempts, 1)
-	for n := 1; ; n++ {
+	used := 0 // attempts made so far, the SDK's included
+	var release func(error) error
+	for {
 		yielded := false
 		counting := func(ch Chunk, err error) bool {
 			yielded = true
 			return yield(ch, err)
 		}
-		msg, stop, more, err = c.streamOnce(ctx, in, counting)
-		if err == nil || !more || yielded || n >= attempts || !Retryable(err) {
-			if err != nil {
-				err = fmt.Errorf("converse stream %s: %w", aws.ToString(in.ModelId), err)
-			}
-			return msg, stop, more, err
+		var n int
+		msg, stop, n, more, err = c.streamOnce(ctx, in, c.retryer.MaxAttempts()-used, counting)
+		used += n
+		if release != nil {
+			_ = release(err) // a success refunds the retry's quota tokens
+			release = nil
 		}
-		t := time.NewTimer(c.retry.backoff(n))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return msg, stop, true, fmt.Errorf("converse stream %s: %w", aws.ToString(in.ModelId), errors.Join(err, context.Cause(ctx)))
-		case <-t.C:
+		if err == nil || !more || yielded || n == 0 {
+			break
+		}
+		if release, err = retryAgain(ctx, c.retryer, used, err); err != nil {
+			break
 		}
 	}
+	if err != nil {
+		err = fmt.Errorf("converse stream %s: %w", aws.ToString(in.ModelId), err)
+	}
+	return msg, stop, more, err
 }
 
 // block assembles one content block from its deltas.
@@ -141,12 +144,20 @@ func (b *block) content() (types.ContentBlock, error) {
 	return &types.ContentBlockMemberText{Value: b.text.String()}, nil
 }
 
-func (c *Client) streamOnce(ctx context.Context, in *bedrockruntime.ConverseStreamInput, yield func(Chunk, error) bool) (types.Message, types.StopReason, bool, error) {
+// streamOnce sends one ConverseStream request, allowing the SDK at most
+// budget attempts, and reads its events. n is the attempts made, 0 when
+// the request itself failed (the SDK has retried it as far as it could).
+func (c *Client) streamOnce(ctx context.Context, in *bedrockruntime.ConverseStreamInput, budget int, yield func(Chunk, error) bool) (_ types.Message, _ types.StopReason, n int, _ bool, _ error) {
 	msg := types.Message{Role: types.ConversationRoleAssistant}
-	out, err := c.rt.ConverseStream(ctx, in)
+	out, err := c.rt.ConverseStream(ctx, in, func(o *bedrockruntime.Options) {
+		if budget < c.retryer.MaxAttempts() {
+			o.RetryMaxAttempts = max(budget, 1)
+		}
+	})
 	if err != nil {
-		return msg, "", true, err
+		return msg, "", 0, true, err
 	}
+	n = attempts(out.ResultMetadata)
 	st := out.GetStream()
 	defer st.Close()
 	blocks := map[int32]*block{}
@@ -209,15 +220,24 @@ func (c *Client) streamOnce(ctx context.Context, in *bedrockruntime.ConverseStre
 			var u Usage
 			u.add(v.Value.Usage)
 			ch.Usage = &u
+			if v.Value.Trace != nil {
+				ch.Guardrail = v.Value.Trace.Guardrail
+			}
+			if v.Value.ServiceTier != nil {
+				ch.ServiceTier = v.Value.ServiceTier.Type
+			}
+			if v.Value.PerformanceConfig != nil {
+				ch.PerformanceLatency = v.Value.PerformanceConfig.Latency
+			}
 		default:
 			continue
 		}
 		if !yield(ch, nil) {
-			return msg, stop, false, nil
+			return msg, stop, n, false, nil
 		}
 	}
 	if err := st.Err(); err != nil {
-		return msg, stop, true, err
+		return msg, stop, n, true, err
 	}
 	keys := make([]int32, 0, len(blocks))
 	for k := range blocks {
@@ -227,9 +247,9 @@ func (c *Client) streamOnce(ctx context.Context, in *bedrockruntime.ConverseStre
 	for _, k := range keys {
 		cb, err := blocks[k].content()
 		if err != nil {
-			return msg, stop, true, err
+			return msg, stop, n, true, err
 		}
 		msg.Content = append(msg.Content, cb)
 	}
-	return msg, stop, true, nil
+	return msg, stop, n, true, nil
 }

@@ -140,7 +140,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.record != "" && f.replay != "" {
 		return errors.New("serve: -record and -replay exclude each other")
 	}
-	cat := catalog.New()
+	cat, err := catalog.Load(catalog.Options{Models: cfg.Models})
+	if err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
 	bopts := builtin.Options{
 		Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps, PaceConverse: f.paceConverse,
 		Reasoning: func(id string) bool { m, ok := cat.Lookup(id); return ok && m.Reasoning },

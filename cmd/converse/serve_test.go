@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
 
@@ -364,5 +365,76 @@ func TestServeRegions(t *testing.T) {
 	}
 	if err := hello(t, sdktest.Client(t, startServe(t, "-config", cfg), sdktest.Options{Region: "ap-south-1"}), model); err != nil {
 		t.Errorf(`ap-south-1 with auth.regions ["*"]: %v`, err)
+	}
+}
+
+// models: in the config adds a Bedrock model ID without a new build and
+// replaces a built-in entry by ID; other IDs still fail as on Bedrock.
+func TestServeConfigModels(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "converse.yaml")
+	if err := os.WriteFile(cfg, []byte(`
+models:
+  - id: anthropic.claude-fable-5
+    family: claude
+    capabilities: [streaming, tools, streaming_tools]
+    context_window: 1000000
+    max_output_tokens: 100
+  - id: anthropic.claude-3-haiku-20240307-v1:0   # replaced: no tools any more
+    capabilities: [streaming]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := sdktest.Client(t, startServe(t, "-config", cfg), sdktest.Options{})
+	for _, id := range []string{"anthropic.claude-fable-5", "global.anthropic.claude-fable-5", "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-fable-5"} {
+		if err := hello(t, c, id); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	converse := func(model string, maxTokens int32, tools bool) error {
+		in := &bedrockruntime.ConverseInput{
+			ModelId:         aws.String(model),
+			Messages:        []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Hello"}}}},
+			InferenceConfig: &types.InferenceConfiguration{MaxTokens: aws.Int32(maxTokens)},
+		}
+		if tools {
+			in.ToolConfig = &types.ToolConfiguration{Tools: []types.Tool{&types.ToolMemberToolSpec{Value: types.ToolSpecification{
+				Name: aws.String("lookup"), InputSchema: &types.ToolInputSchemaMemberJson{Value: document.NewLazyDocument(map[string]any{"type": "object"})},
+			}}}}
+		}
+		_, err := c.Converse(t.Context(), in)
+		return err
+	}
+	for _, tc := range []struct {
+		name, model string
+		maxTokens   int32
+		tools       bool
+		want        string // "" = success; else a part of the ValidationException
+	}{
+		{"added model with tools", "us.anthropic.claude-fable-5", 100, true, ""},
+		{"added model's output limit", "anthropic.claude-fable-5", 101, false, "exceeds the model limit of 100"},
+		{"replaced entry refuses tools", "anthropic.claude-3-haiku-20240307-v1:0", 100, true, "This model doesn't support tool use."},
+		{"unlisted ID", "anthropic.claude-fable-6", 100, false, "The provided model identifier is invalid."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := converse(tc.model, tc.maxTokens, tc.tools)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tc.want != "" && (!errors.As(err, new(*types.ValidationException)) || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want a ValidationException with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A mistake in models: stops the server at start with its line.
+func TestServeRejectsBadModels(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "converse.yaml")
+	if err := os.WriteFile(cfg, []byte("models:\n  - id: a.b\n    capabilities: [vision]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(t.Context(), []string{"serve", "-addr", "127.0.0.1:0", "-config", cfg}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `line 2: models[0] (a.b): capability "vision" is not one of`) {
+		t.Errorf("serve: %v", err)
 	}
 }

@@ -97,7 +97,7 @@ func TestForms(t *testing.T) {
 }
 
 // The prompt-cache figures match AWS's prompt-caching page, row by row
-// ([cache] and [cache-2025] in models.go), and each row names its source.
+// ([cache] and [cache-2025] in models.yaml), and each row names its source.
 func TestCacheFiguresFromAWSDocs(t *testing.T) {
 	c := New()
 	for _, tc := range []struct {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/conversekit/converse/internal/catalog"
 )
 
 // Config is the whole file.
@@ -73,6 +75,10 @@ type Config struct {
 	GuardrailMaxCharacters int `yaml:"guardrail_max_characters"`
 	// Playground is the web playground at /playground.
 	Playground Playground `yaml:"playground"`
+	// Models add Bedrock model IDs to the built-in catalogue, or replace
+	// a built-in entry with the same ID (docs/config.md), in the format
+	// of internal/catalog/models.yaml.
+	Models []catalog.Entry `yaml:"models"`
 }
 
 // Playground configures the web playground.
@@ -325,7 +331,7 @@ func Parse(b []byte) (*Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
-	if err := c.check(); err != nil {
+	if err := errors.Join(c.check(), c.checkModels(b)); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -386,6 +392,15 @@ func (c *Config) check() error {
 		errs = append(errs, errors.New("builtin.tokens_per_second must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// checkModels checks the models entries as the catalogue will, each
+// mistake with the line of its entry in b.
+func (c *Config) checkModels(b []byte) error {
+	if _, err := catalog.Compile(c.Models); err != nil {
+		return catalog.WithLines(err, catalog.ItemLines(b, "models"))
+	}
+	return nil
 }
 
 // checkPlayground requires operators to be principals of this file (or

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/conversekit/converse/internal/catalog"
 )
 
 func TestParse(t *testing.T) {
@@ -262,4 +264,40 @@ func structKeys(t reflect.Type, prefix string) []string {
 		}
 	}
 	return out
+}
+
+func TestParseModels(t *testing.T) {
+	c, err := Parse([]byte(`
+models:
+  - id: anthropic.claude-fable-5
+    family: claude
+    capabilities: [streaming, tools]
+    cache: {min_tokens: 512, ttl: [5m, 1h], checkpoints: [system, messages]}
+    context_window: 1000000
+    max_output_tokens: 128000
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []catalog.Entry{{
+		ID: "anthropic.claude-fable-5", Family: "claude", Capabilities: []string{"streaming", "tools"},
+		Cache:         &catalog.CacheEntry{MinTokens: 512, TTL: []string{"5m", "1h"}, Checkpoints: []string{"system", "messages"}},
+		ContextWindow: 1_000_000, MaxOutputTokens: 128_000,
+	}}
+	if diff := cmp.Diff(want, c.Models); diff != "" {
+		t.Errorf("models (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"models:\n  - id: a.b\n    streming: true\n", "line 3: field streming not found"},
+		{"models:\n  - id: a.b\n    cache: {min_tokens: 1, checkpoint: [system]}\n", "line 3: field checkpoint not found"},
+		{"listen: x\nmodels:\n  - id: a.b\n  - id: a.b\n", "line 4: models[1] (a.b): the ID is already listed at models[0]"},
+		{"models:\n  - id: a.b\n\n  - id: a.c\n    capabilities: [vision]\n", `line 4: models[1] (a.c): capability "vision" is not one of`},
+		{"models:\n  - id: us.a.b\n", `line 2: models[0] (us.a.b): id "us.a.b" starts with an inference-profile prefix`},
+		{"models:\n  - id: a.b\n    max_output_tokens: -5\n", "line 2: models[0] (a.b): context_window and max_output_tokens must not be negative"},
+	} {
+		_, err := Parse([]byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
 }

@@ -47,6 +47,7 @@ var rules = []rule{
 	{pkg: "internal/repl", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/auth/..."}, why: "converse chat reaches models only through the public chat package, so it works against AWS itself"},
 	{pkg: "internal/invocationlog", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/auth/..."}, why: "the invocation log is a sink below the server and router that fill it"},
 	{pkg: "internal/health", deny: []string{"internal/..."}, why: "probes depend on nothing of ours: main hands them their checks"},
+	{pkg: "internal/invoke", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/catalog/..."}, why: "model-native bodies are codecs below the router and providers that use them"},
 	{pkg: "internal/playground", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/..."}, why: "the playground is a page beside the server: it calls the Bedrock routes over HTTP from the browser, and main hands it the catalogue and routes"},
 	{pkg: "internal/guardrail", deny: []string{"internal/server/...", "internal/router/...", "internal/provider/...", "internal/auth/..."}, why: "guardrail policies are a library below the server and router that apply them"},
 	{pkg: "internal/glob", stdOnly: true, why: "the pattern dialect is shared by auth, routes and scripts and depends on nothing"},

@@ -27,18 +27,23 @@ import (
 // Attribute keys (OpenTelemetry names; Prometheus labels replace dots with
 // underscores).
 const (
-	AttrOperationName = "gen_ai.operation.name" // always "chat" here
+	AttrOperationName = "gen_ai.operation.name" // chat, or embeddings
 	AttrProviderName  = "gen_ai.provider.name"  // openai, anthropic, aws.bedrock, converse …
 	AttrRequestModel  = "gen_ai.request.model"  // bounded: see Attrs.Model
 	AttrTokenType     = "gen_ai.token.type"     // input, output (cache_read, cache_write on converse.tokens)
 	AttrErrorType     = "error.type"            // exception type; absent (empty) on success
-	AttrOperation     = "converse.operation"    // Converse or ConverseStream
+	AttrOperation     = "converse.operation"    // Converse, ConverseStream, InvokeModel, …
 	AttrBackend       = "converse.backend"      // backend name from the configuration
 	AttrCacheResult   = "converse.cache.result" // hit or miss
 )
 
-// OperationChat is gen_ai.operation.name for Converse and ConverseStream.
-const OperationChat = "chat"
+// OperationChat is gen_ai.operation.name for Converse and ConverseStream
+// (and InvokeModel with a chat model's body), OperationEmbeddings for
+// InvokeModel on an embedding model.
+const (
+	OperationChat       = "chat"
+	OperationEmbeddings = "embeddings"
+)
 
 // Unknown labels a model or backend the router could not name from a closed
 // set, and None a call that never reached a backend.
@@ -183,7 +188,8 @@ func (m *Metrics) Handler() http.Handler {
 // Attrs are the attributes every call carries. All values come from
 // closed sets.
 type Attrs struct {
-	// Operation is the Bedrock operation: Converse or ConverseStream.
+	// Operation is the Bedrock operation: Converse, ConverseStream,
+	// InvokeModel or InvokeModelWithResponseStream.
 	Operation string
 	// Provider is the backend's gen_ai.provider.name (openai, anthropic,
 	// aws.bedrock, converse for the built-in model), or None.
@@ -193,10 +199,17 @@ type Attrs struct {
 	Model string
 	// Backend is the configured backend name, or None.
 	Backend string
+	// GenAIOperation is gen_ai.operation.name: OperationChat when empty,
+	// or OperationEmbeddings.
+	GenAIOperation string
 }
 
 func (a Attrs) values() []string {
-	return []string{OperationChat, a.Operation, a.Provider, a.Model, a.Backend}
+	op := a.GenAIOperation
+	if op == "" {
+		op = OperationChat
+	}
+	return []string{op, a.Operation, a.Provider, a.Model, a.Backend}
 }
 
 // Usage is the token usage of one call, Bedrock's way: Input excludes what

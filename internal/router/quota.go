@@ -43,11 +43,17 @@ func newQuotas(o Options) (*ratelimit.Limiter, error) {
 // is called: the rule is matched on the principal and on the model ID as
 // sent, as aliased and as its base ID (the forms routes match).
 func (r *Router) admit(ctx context.Context, c *provider.Call, p plan) (*ratelimit.Reservation, error) {
+	return r.admitReserve(ctx, c.Principal, c.ModelID, func() ratelimit.Reserve { return r.reserve(c, p) })
+}
+
+// admitReserve is admit with the reservation computed by reserve (called
+// only when a rule limits tokens).
+func (r *Router) admitReserve(ctx context.Context, principal, modelID string, reserve func() ratelimit.Reserve) (*ratelimit.Reservation, error) {
 	if r.quotas == nil {
 		return nil, nil
 	}
-	models := []string{c.ModelID}
-	id := c.ModelID
+	models := []string{modelID}
+	id := modelID
 	if a, ok := r.opts.Aliases[id]; ok {
 		id = a
 		models = append(models, id)
@@ -56,9 +62,9 @@ func (r *Router) admit(ctx context.Context, c *provider.Call, p plan) (*ratelimi
 		models = append(models, base)
 	}
 	return r.quotas.Admit(ctx, ratelimit.Request{
-		Principal: c.Principal,
+		Principal: principal,
 		Models:    models,
-		Tokens:    func() ratelimit.Reserve { return r.reserve(c, p) },
+		Tokens:    reserve,
 	})
 }
 

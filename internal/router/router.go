@@ -371,7 +371,7 @@ func (r *Router) CountTokens(ctx context.Context, modelID string, in *wire.Count
 		n := r.opts.Tokens.Converse(tokens.FromTokensRequest(in.Converse)).Total
 		return &wire.CountTokensResponse{InputTokens: n}, nil
 	case in.InvokeModel != nil:
-		return &wire.CountTokensResponse{InputTokens: r.opts.Tokens.InvokeModelBody(in.InvokeModel.Body)}, nil
+		return &wire.CountTokensResponse{InputTokens: r.countInvokeBody(modelID, in.InvokeModel.Body)}, nil
 	}
 	return nil, wire.Errorf(wire.ValidationException, "input must contain exactly one of converse or invokeModel.")
 }

@@ -62,6 +62,7 @@ type Router interface {
 	Converse(ctx context.Context, c *provider.Call) (*wire.ConverseResponse, error)
 	ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[*wire.StreamEvent, error]
 	CountTokens(ctx context.Context, modelID string, in *wire.CountTokensInput) (*wire.CountTokensResponse, error)
+	InvokeRouter
 }
 
 // Validator checks decoded requests as Bedrock does (wire.Validator).
@@ -193,13 +194,15 @@ func New(opts Options) (*Server, error) {
 		{"converse", "Converse", s.converse},
 		{"converse-stream", "ConverseStream", s.converseStream},
 		{"count-tokens", "CountTokens", s.countTokens},
+		{"invoke", "InvokeModel", s.invokeModel},
+		{"invoke-with-response-stream", "InvokeModelWithResponseStream", s.invokeModelStream},
 	} {
 		h := s.traced(op.name, "/model/{modelId}/"+op.suffix, s.operation(op.name, op.h))
 		s.mux.Handle("POST /model/{modelId}/"+op.suffix, h)
 		s.ops[op.suffix] = h
 	}
 	s.registerGuardrails()
-	for _, op := range []string{"invoke", "invoke-with-response-stream", "invoke-with-bidirectional-stream"} {
+	for _, op := range []string{"invoke-with-bidirectional-stream"} {
 		h := s.operation(op, s.notImplemented)
 		s.mux.Handle("POST /model/{modelId}/"+op, h)
 		s.ops[op] = h
@@ -281,7 +284,7 @@ func (s *Server) operation(name string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		var inv *invocationlog.Invocation
-		if name == "Converse" || name == "ConverseStream" {
+		if name == "Converse" || name == "ConverseStream" || name == "InvokeModel" || name == "InvokeModelWithResponseStream" {
 			var ctx context.Context
 			ctx, inv = s.opts.Invocations.Begin(r.Context(), name, w.Header().Get("x-amzn-RequestId"), r.PathValue("modelId"))
 			r = r.WithContext(ctx)

@@ -63,6 +63,9 @@ type Options struct {
 	// Guardrails are the guardrails Converse, ConverseStream and
 	// ApplyGuardrail know (none by default).
 	Guardrails *guardrail.Set
+	// Listener replaces the loopback TCP listener, e.g. with an in-memory
+	// network for a synctest bubble.
+	Listener net.Listener
 	// Logger receives the server's and the router's log lines (nil:
 	// discarded).
 	Logger *slog.Logger
@@ -185,9 +188,11 @@ func Run(o Options, useTLS bool) (*Server, error) {
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 		out.CAPEM, scheme = pemBytes, "https"
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	ln := o.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

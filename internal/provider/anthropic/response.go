@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,98 @@ type responseBlock struct {
 	Thinking  string          `json:"thinking"`
 	Signature string          `json:"signature"`
 	Data      string          `json:"data"`
+	// Citations of a text block (documents with citations enabled,
+	// search results, web search).
+	Citations []apiCitation `json:"citations"`
+}
+
+// apiCitation is one citation of a text block, or the citation of a
+// citations_delta; type says which location members apply. Indexes are
+// kept as the API gives them: characters 0-based, pages 1-based, content
+// blocks 0-based, ends exclusive.
+type apiCitation struct {
+	Type      string `json:"type"`
+	CitedText string `json:"cited_text"`
+	// char_location, page_location, content_block_location
+	DocumentIndex  *int   `json:"document_index"`
+	DocumentTitle  string `json:"document_title"`
+	StartCharIndex *int   `json:"start_char_index"`
+	EndCharIndex   *int   `json:"end_char_index"`
+	StartPage      *int   `json:"start_page_number"`
+	EndPage        *int   `json:"end_page_number"`
+	StartBlock     *int   `json:"start_block_index"`
+	EndBlock       *int   `json:"end_block_index"`
+	// search_result_location
+	SearchResultIndex *int   `json:"search_result_index"`
+	Source            string `json:"source"`
+	Title             string `json:"title"`
+	// web_search_result_location
+	URL string `json:"url"`
+}
+
+// location is where a citation points, in Bedrock's terms: a plain-text
+// document's characters are documentChar, a PDF's pages documentPage, a
+// custom-content document's blocks documentChunk. nil for a kind Bedrock
+// has no location for.
+func (c apiCitation) location() *wire.CitationLocation {
+	switch c.Type {
+	case "char_location":
+		return &wire.CitationLocation{DocumentChar: &wire.DocumentCharLocation{DocumentIndex: c.DocumentIndex, Start: c.StartCharIndex, End: c.EndCharIndex}}
+	case "page_location":
+		return &wire.CitationLocation{DocumentPage: &wire.DocumentPageLocation{DocumentIndex: c.DocumentIndex, Start: c.StartPage, End: c.EndPage}}
+	case "content_block_location":
+		return &wire.CitationLocation{DocumentChunk: &wire.DocumentChunkLocation{DocumentIndex: c.DocumentIndex, Start: c.StartBlock, End: c.EndBlock}}
+	case "search_result_location":
+		return &wire.CitationLocation{SearchResultLocation: &wire.SearchResultLocation{SearchResultIndex: c.SearchResultIndex, Start: c.StartBlock, End: c.EndBlock}}
+	case "web_search_result_location":
+		web := &wire.WebLocation{URL: c.URL}
+		if u, err := url.Parse(c.URL); err == nil {
+			web.Domain = u.Hostname()
+		}
+		return &wire.CitationLocation{Web: web}
+	}
+	return nil
+}
+
+// title is the cited source's title: a document's, or a search result's
+// or web page's.
+func (c apiCitation) title() string {
+	if c.DocumentTitle != "" {
+		return c.DocumentTitle
+	}
+	return c.Title
+}
+
+// citation maps one Anthropic citation to Bedrock's Citation.
+func (c apiCitation) citation() wire.Citation {
+	out := wire.Citation{Title: c.title(), Source: c.Source, Location: c.location()}
+	if c.CitedText != "" {
+		out.SourceContent = []wire.CitationSourceContent{{Text: wire.Ptr(c.CitedText)}}
+	}
+	return out
+}
+
+// delta maps the citation of a citations_delta to Bedrock's CitationsDelta.
+func (c apiCitation) delta() *wire.CitationsDelta {
+	out := &wire.CitationsDelta{Title: c.title(), Source: c.Source, Location: c.location()}
+	if c.CitedText != "" {
+		out.SourceContent = []wire.CitationSourceContentDelta{{Text: c.CitedText}}
+	}
+	return out
+}
+
+// textContent is a text block: citationsContent when it carries citations
+// (Bedrock's block for cited text: the text as its content, the citations
+// beside it), plain text otherwise.
+func textContent(b responseBlock) wire.ContentBlock {
+	if len(b.Citations) == 0 {
+		return wire.ContentBlock{Text: wire.Ptr(b.Text)}
+	}
+	cc := &wire.CitationsContentBlock{Content: []wire.CitationGeneratedContent{{Text: wire.Ptr(b.Text)}}}
+	for _, c := range b.Citations {
+		cc.Citations = append(cc.Citations, c.citation())
+	}
+	return wire.ContentBlock{CitationsContent: cc}
 }
 
 // Converse sends the request and translates the whole answer.
@@ -74,7 +167,7 @@ func (p *Provider) translateResponse(raw []byte, req *wire.ConverseRequest) (*wi
 	for _, b := range m.Content {
 		switch b.Type {
 		case "text":
-			content = append(content, wire.ContentBlock{Text: wire.Ptr(b.Text)})
+			content = append(content, textContent(b))
 		case "tool_use", "server_tool_use":
 			input, ok := toolInput(b.Input)
 			malformed = malformed || !ok

@@ -93,6 +93,8 @@ type streamDelta struct {
 	Thinking    string  `json:"thinking"`
 	Signature   string  `json:"signature"`
 	StopReason  *string `json:"stop_reason"`
+	// Citation of a citations_delta.
+	Citation *apiCitation `json:"citation"`
 }
 
 // blockState is an open content block of the stream.
@@ -227,8 +229,16 @@ func (st *streamState) handle(ctx context.Context, ev sse.Event) (out []*wire.St
 			delta(bs.index, &wire.ContentBlockDelta{ReasoningContent: &wire.ReasoningContentBlockDelta{Text: wire.Ptr(d.Thinking)}})
 		case "signature_delta":
 			delta(bs.index, &wire.ContentBlockDelta{ReasoningContent: &wire.ReasoningContentBlockDelta{Signature: wire.Ptr(d.Signature)}})
+		case "citations_delta":
+			// A citation of the text block it arrives in: Bedrock sends it
+			// as a citation delta of the same content block, and clients
+			// gather the block's text and citations into citationsContent.
+			if d.Citation == nil || bs.kind != "text" {
+				return nil, false, nil
+			}
+			delta(bs.index, &wire.ContentBlockDelta{Citation: d.Citation.delta()})
 		default:
-			// citations_delta and future kinds.
+			// Future kinds.
 			return nil, false, nil
 		}
 		bs.hasDelta = true

@@ -25,6 +25,7 @@ import (
 
 	"github.com/conversekit/converse/internal/auth"
 	"github.com/conversekit/converse/internal/catalog"
+	"github.com/conversekit/converse/internal/invoke"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/provider/bedrock"
 	"github.com/conversekit/converse/internal/provider/builtin"
@@ -83,8 +84,9 @@ func upstreamAuth() auth.Options {
 // recorder wraps a router and remembers the calls that reached it.
 type recorder struct {
 	server.Router
-	mu    sync.Mutex
-	calls []provider.Call
+	mu      sync.Mutex
+	calls   []provider.Call
+	headers []invoke.Headers // of InvokeModel calls
 }
 
 func (r *recorder) note(c *provider.Call) {

@@ -38,7 +38,7 @@ func escapeLabel(s string) string {
 
 // newRequest builds and signs POST {endpoint}/model/{modelID}/{op} carrying
 // body.
-func (p *Provider) newRequest(ctx context.Context, modelID, op string, body []byte, accept string) (*http.Request, error) {
+func (p *Provider) newRequest(ctx context.Context, modelID, op string, body []byte, accept string, extra ...http.Header) (*http.Request, error) {
 	u := *p.base
 	// Path is the decoded form Go keeps for itself; RawPath is what goes on
 	// the wire and what the signer reads (URL.EscapedPath returns RawPath
@@ -56,6 +56,11 @@ func (p *Provider) newRequest(ctx context.Context, modelID, op string, body []by
 	req.GetBody = func() (io.ReadCloser, error) { return readOnlyBody{bytes.NewReader(body)}, nil }
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", accept)
+	for _, h := range extra { // signed with the rest (InvokeModel's headers)
+		for k, vs := range h {
+			req.Header[http.CanonicalHeaderKey(k)] = vs
+		}
+	}
 
 	creds, err := p.creds.Retrieve(ctx)
 	if err != nil {
@@ -79,8 +84,8 @@ func (p *Provider) newRequest(ctx context.Context, modelID, op string, body []by
 // post sends a signed request and returns the response when its status is
 // 2xx; any other status, or a transport failure, comes back as a
 // *wire.Exception (or the caller's own context error).
-func (p *Provider) post(ctx context.Context, modelID, op string, body []byte, accept string) (*http.Response, error) {
-	req, err := p.newRequest(ctx, modelID, op, body, accept)
+func (p *Provider) post(ctx context.Context, modelID, op string, body []byte, accept string, extra ...http.Header) (*http.Response, error) {
+	req, err := p.newRequest(ctx, modelID, op, body, accept, extra...)
 	if err != nil {
 		return nil, err
 	}

@@ -116,7 +116,8 @@ type reply struct {
 type replyBlock struct {
 	chunks    []string
 	toolUse   *wire.ToolUseBlock
-	signature string // set for a reasoning block
+	signature string      // set for a reasoning block
+	cited     *citedBlock // set for a citationsContent block (citations.go)
 }
 
 func (b *replyBlock) text() string { return strings.Join(b.chunks, "") }
@@ -163,6 +164,7 @@ func (m *Model) reply(c *provider.Call, a *action) (reply, error) {
 
 	var calls []wire.ToolUseBlock
 	var text string
+	var cites []citedBlock
 	scripted := a != nil && (a.text != nil || len(a.toolUse) > 0)
 	switch {
 	case scripted:
@@ -187,6 +189,8 @@ func (m *Model) reply(c *provider.Call, a *action) (reply, error) {
 				return r, err
 			} else if ok {
 				text = structured
+			} else {
+				cites = citationsOf(req)
 			}
 		}
 	}
@@ -207,9 +211,10 @@ func (m *Model) reply(c *provider.Call, a *action) (reply, error) {
 			r.outputTokens += m.opts.Tokens.Text(strings.Join(chunks, ""))
 		}
 		if stop != wire.StopReasonEndTurn {
-			calls = nil // cut short before any tool call
+			calls, cites = nil, nil // cut short before any tool call or citation
 		}
 	}
+	m.addCitations(&r, cites, req.InferenceConfig)
 	if len(calls) > 0 {
 		r.stop = wire.StopReasonToolUse
 		for i := range calls {
@@ -225,6 +230,20 @@ func (m *Model) reply(c *provider.Call, a *action) (reply, error) {
 		r.usageSet = a.usage
 	}
 	return r, nil
+}
+
+// addCitations appends the citationsContent blocks while maxTokens leaves
+// room for them; one that does not fit ends the answer with max_tokens.
+func (m *Model) addCitations(r *reply, cites []citedBlock, ic *wire.InferenceConfiguration) {
+	for i := range cites {
+		n := m.opts.Tokens.Text(cites[i].text)
+		if ic != nil && ic.MaxTokens != nil && r.outputTokens+n > *ic.MaxTokens {
+			r.stop = wire.StopReasonMaxTokens
+			return
+		}
+		r.blocks = append(r.blocks, replyBlock{chunks: splitWords(cites[i].text), cited: &cites[i]})
+		r.outputTokens += n
+	}
 }
 
 // cut applies maxTokens and stopSequences to the answer's pieces.
@@ -417,6 +436,11 @@ func (m *Model) Converse(ctx context.Context, c *provider.Call) (*wire.ConverseR
 			content = append(content, wire.ContentBlock{ReasoningContent: &wire.ReasoningContentBlock{
 				ReasoningText: &wire.ReasoningTextBlock{Text: b.text(), Signature: b.signature},
 			}})
+		case b.cited != nil:
+			content = append(content, wire.ContentBlock{CitationsContent: &wire.CitationsContentBlock{
+				Content:   []wire.CitationGeneratedContent{{Text: wire.Ptr(b.text())}},
+				Citations: []wire.Citation{b.cited.citation},
+			}})
 		default:
 			content = append(content, wire.ContentBlock{Text: wire.Ptr(b.text())})
 		}
@@ -495,8 +519,8 @@ func (m *Model) ConverseStream(ctx context.Context, c *provider.Call) iter.Seq2[
 
 // streamBlock sends one block: contentBlockStart for tool calls only (text
 // and reasoning blocks start with their first delta, as on Bedrock), the
-// deltas (for reasoning: text, then one signature delta), then
-// contentBlockStop. It reports whether the stream goes on.
+// deltas (for reasoning: text, then one signature delta; for a cited
+// block: the citation, then text), then contentBlockStop. It reports whether the stream goes on.
 func (m *Model) streamBlock(ctx context.Context, i int, b *replyBlock, tps float64, emit func(*wire.StreamEvent) bool, fail func(error)) bool {
 	if b.toolUse != nil {
 		start := &wire.ContentBlockStartEvent{ContentBlockIndex: i, Start: &wire.ContentBlockStart{
@@ -508,6 +532,11 @@ func (m *Model) streamBlock(ctx context.Context, i int, b *replyBlock, tps float
 	}
 	delta := func(d *wire.ContentBlockDelta) bool {
 		return emit(&wire.StreamEvent{ContentBlockDelta: &wire.ContentBlockDeltaEvent{ContentBlockIndex: i, Delta: d}})
+	}
+	// A cited block opens with its citation, then streams its text, as
+	// Claude's citations_delta precedes the text it supports.
+	if b.cited != nil && !delta(&wire.ContentBlockDelta{Citation: b.cited.delta()}) {
+		return false
 	}
 	for _, chunk := range b.chunks {
 		if err := pause(ctx, m.pieceDelay(chunk, tps)); err != nil {

@@ -25,6 +25,8 @@ func TestCheckFields(t *testing.T) {
 		{`{"performanceConfig":{"latency":"optimized"}}`, "performanceConfig.latency"},
 		{`{"promptVariables":{"topic":{"text":"x"}}}`, "promptVariables"},
 		{`{"requestMetadata":{"team":"a"},"projectIdentifier":"default"}`, ""},
+		{`{"messages":[{"role":"user","content":[{"text":"q"},{"document":{"name":"d","format":"txt","source":{"text":"x"},"citations":{"enabled":true}}}]}]}`, "messages[0].content[1].document.citations.enabled"},
+		{`{"messages":[{"role":"user","content":[{"text":"q"},{"document":{"name":"d","format":"txt","source":{"text":"x"},"citations":{"enabled":false}}}]}]}`, ""},
 	} {
 		var req wire.ConverseRequest
 		if err := wire.Decode([]byte(tc.body), &req); err != nil {
