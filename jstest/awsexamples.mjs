@@ -4,8 +4,8 @@
 // with a region only, as here). Source: awsdocs/aws-doc-sdk-examples at
 // commit 7d1e1237789cbf5033a7c22d917d17c64de1aaaa,
 // javascriptv3/example_code/bedrock-runtime/:
-//   models/anthropicClaude/converse.js, models/anthropicClaude/converseStream.js,
-//   models/amazonNovaText/converse.js, models/amazonNovaText/converseStream.js,
+//   models/{anthropicClaude,cohereCommand,metaLlama,mistral}/converse.js and
+//   converseStream.js, models/amazonNovaText/converse.js, models/amazonNovaText/converseStream.js,
 //   models/amazonNovaText/converse-with-tool.js,
 //   scenarios/converse_tool_scenario/converse-tool-scenario.js (+ tool_config.json,
 //   questions.json).
@@ -49,8 +49,16 @@ async function converseExample(modelId, inferenceConfig, role) {
   return { printed: responseText };
 }
 
-await check("claude-converse", () =>
-  converseExample("anthropic.claude-3-haiku-20240307-v1:0", { maxTokens: 512, temperature: 0.5, topP: 0.9 }, "user"));
+// The Claude, Cohere, Llama and Mistral examples differ only in their model.
+const sameShape = {
+  claude: "anthropic.claude-3-haiku-20240307-v1:0", // models/anthropicClaude
+  cohere: "cohere.command-r-v1:0", // models/cohereCommand
+  llama: "meta.llama3-8b-instruct-v1:0", // models/metaLlama
+  mistral: "mistral.mistral-large-2402-v1:0", // models/mistral
+};
+for (const [name, modelId] of Object.entries(sameShape)) {
+  await check(`${name}-converse`, () => converseExample(modelId, { maxTokens: 512, temperature: 0.5, topP: 0.9 }, "user"));
+}
 await check("nova-converse", () =>
   converseExample("amazon.nova-lite-v1:0", { maxTokens: 500, temperature: 0.5 }, ConversationRole.USER));
 
@@ -77,8 +85,9 @@ async function converseStreamExample(modelId, inputText, inferenceConfig, strict
   return { printed: written };
 }
 
-await check("claude-converse-stream", () =>
-  converseStreamExample("anthropic.claude-3-haiku-20240307-v1:0", helloWorldLine, { maxTokens: 512, temperature: 0.5, topP: 0.9 }, true));
+for (const [name, modelId] of Object.entries(sameShape)) {
+  await check(`${name}-converse-stream`, () => converseStreamExample(modelId, helloWorldLine, { maxTokens: 512, temperature: 0.5, topP: 0.9 }, true));
+}
 await check("nova-converse-stream", () =>
   converseStreamExample("amazon.nova-lite-v1:0", "Describe the purpose of a 'hello world' program in one paragraph", { maxTokens: 500, temperature: 0.5 }, false));
 

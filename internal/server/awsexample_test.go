@@ -169,15 +169,15 @@ func TestAWSGoConverseExample(t *testing.T) {
 	}
 }
 
-// AWS's Converse examples for JavaScript (jstest/awsexamples.mjs: Claude
-// and Nova, Converse and ConverseStream, the top_song tool, the weather
+// AWS's Converse examples for JavaScript (jstest/awsexamples.mjs: Claude,
+// Cohere, Llama, Mistral and Nova, Converse and ConverseStream, the top_song tool, the weather
 // tool scenario with its four questions) run unmodified against the
 // defaults, their clients finding the server through
 // AWS_ENDPOINT_URL_BEDROCK_RUNTIME as the examples build them.
 func TestAWSJavaScriptExamples(t *testing.T) {
 	out := clientScript(t, "awsexamples.mjs", start(t, nil), devKey)
-	if n := strings.Count(out, `"ok":true`); n != 6 {
-		t.Errorf("%d of 6 checks passed", n)
+	if n := strings.Count(out, `"ok":true`); n != 12 {
+		t.Errorf("%d of 12 checks passed", n)
 	}
 }
 
