@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/conversekit/converse/internal/auth"
@@ -34,24 +35,25 @@ import (
 )
 
 type serveFlags struct {
-	config     string
-	addr       string
-	tlsCert    string
-	tlsKey     string
-	tlsDevCert string
-	noAuth     bool
-	regions    string
-	ttft       time.Duration
-	tps        float64
-	logFormat  string
-	logLevel   string
-	metrics    string
-	script     string
-	record     string
-	replay     string
-	grace      time.Duration
-	writeLimit time.Duration
-	playground bool
+	config       string
+	addr         string
+	tlsCert      string
+	tlsKey       string
+	tlsDevCert   string
+	noAuth       bool
+	regions      string
+	ttft         time.Duration
+	tps          float64
+	paceConverse bool
+	logFormat    string
+	logLevel     string
+	metrics      string
+	script       string
+	record       string
+	replay       string
+	grace        time.Duration
+	writeLimit   time.Duration
+	playground   bool
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,6 +69,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.regions, "regions", "", "comma-separated `regions` a SigV4 credential scope may name (default us-east-1, or the config's auth.regions; \"*\": any)")
 	fs.DurationVar(&f.ttft, "builtin-ttft", 300*time.Millisecond, "built-in model: time to first token")
 	fs.Float64Var(&f.tps, "builtin-tps", 60, "built-in model: output tokens per second (0: no pacing)")
+	fs.BoolVar(&f.paceConverse, "builtin-pace-converse", false, "built-in model: non-streaming Converse waits as long as the streamed answer would take, not only -builtin-ttft")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "", "least severe level logged: debug, info, warn or error (default info, or the config's log_level)")
 	fs.StringVar(&f.script, "script", "", "built-in model: scripted rules from this YAML `file` (see docs/emulator.md)")
@@ -77,6 +80,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, let open requests finish this long, then end streams with ServiceUnavailableException (0: at once)")
 	fs.DurationVar(&f.writeLimit, "stream-write-timeout", time.Minute, "end a stream whose client has not taken an event-stream frame within this time")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the flags were printed, as asked
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -120,6 +126,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !set["builtin-tps"] && cfg.Builtin.TokensPerSecond != nil {
 		f.tps = *cfg.Builtin.TokensPerSecond
 	}
+	if !set["builtin-pace-converse"] && cfg.Builtin.PaceConverse != nil {
+		f.paceConverse = *cfg.Builtin.PaceConverse
+	}
 	if !set["playground"] && cfg.Playground.Enabled != nil {
 		f.playground = *cfg.Playground.Enabled
 	}
@@ -136,16 +145,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("models: %w", err)
 	}
 	bopts := builtin.Options{
-		Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps,
+		Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps, PaceConverse: f.paceConverse,
 		Reasoning: func(id string) bool { m, ok := cat.Lookup(id); return ok && m.Reasoning },
 	}
-	switch {
-	case f.script != "":
+	if f.script == "" {
+		f.script = cfg.Script
+	}
+	if f.script != "" {
 		if bopts.Script, err = builtin.LoadScript(f.script); err != nil {
-			return err
-		}
-	case cfg.Script != "":
-		if bopts.Script, err = builtin.LoadScript(cfg.Script); err != nil {
 			return err
 		}
 	}
@@ -164,6 +171,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	routes, aliases, def := routing(cfg)
+	recordings := 0
 	switch {
 	case f.record != "":
 		for name, p := range bs {
@@ -176,7 +184,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		logger.Info("replaying recorded exchanges", "dir", f.replay, "recordings", player.Len())
+		recordings = player.Len()
 		bs, routes, def = map[string]provider.Provider{"replay": player}, nil, "replay"
 	}
 	met := metrics.New(metrics.Options{MeterProvider: tel.MeterProvider})
@@ -249,30 +257,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", f.addr)
+	ln, err := listen(f.addr, addrFlag(set, cfg))
 	if err != nil {
 		return err
 	}
-	scheme := "http"
-	if tlsConfig != nil {
-		scheme = "https"
-	}
-	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
-	fmt.Fprintf(stdout, "converse %s listening on %s (built-in model answers every catalogue model ID)\n\n%s\n  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n%s",
-		version(), endpoint, authNote, endpoint, tlsNote)
-	if f.playground {
-		fmt.Fprintf(stdout, "  playground: %s/playground/\n", endpoint)
-	}
-	if tel.Enabled() {
-		fmt.Fprintf(stdout, "  traces: OTLP %s\n", telemetryOptions(cfg.Telemetry).Describe())
-	}
-	if tel.MetricsEnabled() {
-		fmt.Fprintf(stdout, "  metrics: OTLP %s\n", telemetryOptions(cfg.Telemetry).DescribeMetrics())
-	}
+	defer ln.Close() // Serve closes it too; this covers the returns before it
+	var mln net.Listener
 	if f.metrics != "" {
-		mln, err := net.Listen("tcp", f.metrics)
-		if err != nil {
-			return fmt.Errorf("metrics listener: %w", err)
+		if mln, err = listen(f.metrics, "-metrics-addr"); err != nil {
+			return err
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", met.Handler())
@@ -288,8 +281,28 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			_ = server.Serve(mctx, msrv, mln, time.Second)
 		}()
 		defer func() { stopMetrics(); <-metricsDone }()
-		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
 	}
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	b := banner{
+		version: version(), endpoint: fmt.Sprintf("%s://%s", scheme, ln.Addr()), authNote: authNote, tlsNote: tlsNote,
+		cfg: cfg, routes: routes, aliases: aliases, def: def,
+		ttft: f.ttft, tps: f.tps, paceConverse: f.paceConverse, script: f.script, scriptRules: bopts.Script.Len(),
+		record: f.record, replay: f.replay, recordings: recordings,
+		quotasInRedis: rdb != nil, playground: f.playground,
+	}
+	if tel.Enabled() {
+		b.traces = telemetryOptions(cfg.Telemetry).Describe()
+	}
+	if tel.MetricsEnabled() {
+		b.otlpMetrics = telemetryOptions(cfg.Telemetry).DescribeMetrics()
+	}
+	if mln != nil {
+		b.metrics = mln.Addr().String()
+	}
+	b.write(stdout)
 	stopLog := context.AfterFunc(ctx, func() {
 		probes.Drain() // before the log line, which tests wait for
 		logger.Info("shutting down: no new connections; open requests may finish; /readyz answers 503", "grace", f.grace)
@@ -300,6 +313,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// listen opens addr; when it is taken, the error names the flag (or
+// config key) that chooses another.
+func listen(addr, flagName string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%s is already in use by another program: stop it, or choose another address with %s", addr, flagName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (%s): %w", addr, flagName, err)
+	}
+	return ln, nil
+}
+
+// addrFlag names where the API's listen address came from.
+func addrFlag(set map[string]bool, cfg *config.Config) string {
+	if !set["addr"] && cfg.Listen != "" {
+		return "-addr (or listen: in the config file)"
+	}
+	return "-addr"
 }
 
 func telemetryOptions(t config.Telemetry) telemetry.Options {
@@ -383,14 +417,17 @@ func tlsSetup(f serveFlags) (*tls.Config, string, error) {
 		if err := os.WriteFile(f.tlsDevCert, pemBytes, 0o644); err != nil {
 			return nil, "", fmt.Errorf("write development certificate: %w", err)
 		}
-		note := fmt.Sprintf("  export AWS_CA_BUNDLE=%s NODE_EXTRA_CA_CERTS=%s   # trust the development certificate\n", f.tlsDevCert, f.tlsDevCert)
+		// Absolute, so the exports work from any directory.
+		ca := absPath(f.tlsDevCert)
+		note := fmt.Sprintf("  export AWS_CA_BUNDLE=%s NODE_EXTRA_CA_CERTS=%s   # trust the development certificate\n", ca, ca)
 		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, note, nil
 	case f.tlsCert != "" || f.tlsKey != "":
 		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
 		if err != nil {
 			return nil, "", fmt.Errorf("load TLS certificate: %w", err)
 		}
-		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, "", nil
+		note := fmt.Sprintf("  TLS certificate %s, key %s\n", absPath(f.tlsCert), absPath(f.tlsKey))
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, note, nil
 	}
 	return nil, "", nil
 }
@@ -418,9 +455,38 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("unknown -log-format %q (want text or json)", format)
 }
 
+// version is the module version when built by `go install …@version`,
+// else the VCS revision the binary was built from (with "-dirty" when
+// the tree had uncommitted changes), else "(devel)".
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
 	}
-	return "(devel)"
+	return versionOf(bi)
+}
+
+func versionOf(bi *debug.BuildInfo) string {
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return "(devel)"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		rev += "-dirty"
+	}
+	return "(devel) " + rev
 }

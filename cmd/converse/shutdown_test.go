@@ -238,7 +238,7 @@ func TestServeReadyzDrainingOnMetricsListener(t *testing.T) {
 		if m := endpointLine.FindStringSubmatch(sc.Text()); m != nil {
 			endpoint = m[1]
 		}
-		listening = strings.Contains(sc.Text(), "metrics: http://"+metricsAddr)
+		listening = strings.Contains(sc.Text(), "http://"+metricsAddr+"/metrics")
 	}
 	if endpoint == "" || !listening {
 		t.Fatalf("serve printed no endpoint or metrics listener: %v", sc.Err())

@@ -292,6 +292,9 @@ type AccessKey struct {
 type Builtin struct {
 	TimeToFirstToken *time.Duration `yaml:"time_to_first_token"`
 	TokensPerSecond  *float64       `yaml:"tokens_per_second"`
+	// PaceConverse makes non-streaming Converse wait as long as the
+	// streamed answer would take, not only the time to first token.
+	PaceConverse *bool `yaml:"pace_converse"`
 }
 
 // Secret is a string that never prints; in the file it may be written as
