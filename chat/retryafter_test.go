@@ -1,10 +1,7 @@
 package chat_test
 
 import (
-	"context"
-	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -14,58 +11,20 @@ import (
 	"github.com/conversekit/converse/internal/servertest"
 )
 
-// pipeListener is an in-memory network (net.Pipe), so that a converse
-// server and a chat client can run inside a synctest bubble, where time is
-// virtual.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error { l.once.Do(func() { close(l.done) }); return nil }
-
-func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 80} }
-
-func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	client, srv := net.Pipe()
-	select {
-	case l.conns <- srv:
-		return client, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 // A throttle from a converse quota carries x-amz-retry-after; the retryer
 // waits that long even with no backoff of its own, so the first retry gets
 // through (in virtual time, so the test does not wait).
 func TestRetryAfterHeader(t *testing.T) {
 	servertest.Tokens(t) // loaded outside the bubble
 	synctest.Test(t, func(t *testing.T) {
-		ln := newPipeListener()
+		ln := servertest.NewPipeListener()
 		// 12 a minute: one request drips back every 5s, the most the
 		// SDK lets the header add to the backoff.
 		srv, err := servertest.Run(servertest.Options{Listener: ln, Quotas: ratelimit.Options{Rules: []ratelimit.Rule{{Name: "twelve", RequestsPerMinute: 12}}}}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := &http.Transport{DialContext: ln.dial}
+		tr := &http.Transport{DialContext: ln.Dial}
 		t.Cleanup(func() {
 			tr.CloseIdleConnections()
 			if err := srv.Stop(); err != nil {

@@ -38,6 +38,9 @@ func chatCommand(ctx context.Context, args []string, stdin *os.File, stdout, std
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the usage was printed, as asked
+		}
 		return err
 	}
 	if fs.NArg() > 0 {

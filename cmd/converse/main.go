@@ -17,7 +17,7 @@ const usage = `converse — a Bedrock Runtime compatible server
 Usage:
   converse serve [flags]   run the server (converse serve -h for flags)
   converse chat [flags]    chat with a model in the terminal, or answer a piped question
-  converse version         print the version
+  converse version         print the version (also --version)
 `
 
 func main() {
@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "chat":
 		return chatCommand(ctx, args[1:], os.Stdin, stdout, stderr)
-	case "version":
+	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, version())
 		return nil
 	case "help", "-h", "--help":

@@ -11,6 +11,7 @@ import (
 	"github.com/conversekit/converse/internal/config"
 	"github.com/conversekit/converse/internal/health"
 	"github.com/conversekit/converse/internal/invocationlog"
+	"github.com/conversekit/converse/internal/metrics"
 )
 
 // readiness lists what /readyz checks: the shared Redis when there is one.
@@ -26,8 +27,9 @@ func readiness(client *redis.Client) []health.Check {
 // invocationLog builds the invocation log the config asks for: nil when it
 // has no output and nothing else reads it. recent, when not nil, receives
 // every record too (the playground's request log); without an output it is
-// the only reader. The returned func flushes and closes it.
-func invocationLog(cfg *config.Config, stdout io.Writer, logger *slog.Logger, recent io.Writer) (*invocationlog.Log, func(), error) {
+// the only reader. The records it drops are counted in met. The returned
+// func flushes and closes it.
+func invocationLog(cfg *config.Config, stdout io.Writer, logger *slog.Logger, recent io.Writer, met *metrics.Metrics) (*invocationlog.Log, func(), error) {
 	c := cfg.InvocationLog
 	if c.Output == "" {
 		if recent == nil {
@@ -38,6 +40,7 @@ func invocationLog(cfg *config.Config, stdout io.Writer, logger *slog.Logger, re
 		if err != nil {
 			return nil, nil, err
 		}
+		met.CountInvocationLogDrops(l.Dropped)
 		return l, func() { l.Close() }, nil
 	}
 	w, closeFile := stdout, func() error { return nil }
@@ -62,6 +65,7 @@ func invocationLog(cfg *config.Config, stdout io.Writer, logger *slog.Logger, re
 		closeFile()
 		return nil, nil, err
 	}
+	met.CountInvocationLogDrops(l.Dropped)
 	logger.Info("invocation log on", "output", c.Output, "bodies", c.Bodies)
 	return l, func() {
 		l.Close()

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,7 +25,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/conversekit/converse/internal/config"
 	"github.com/conversekit/converse/internal/invocationlog"
+	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/redistest"
 	"github.com/conversekit/converse/internal/sdktest"
 )
@@ -268,4 +271,50 @@ invocation_log:
 	if st, err := os.Stat(logPath); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("log file mode: %v %v", st.Mode(), err)
 	}
+}
+
+// stuckWriter is a disk that takes one write and then hangs until released.
+type stuckWriter struct {
+	entered chan struct{} // receives once the first write has begun
+	release chan struct{}
+	once    sync.Once
+}
+
+func (w *stuckWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.entered) })
+	<-w.release
+	return len(p), nil
+}
+
+// Records the invocation log drops because its writer is stuck are counted
+// on the metrics registry, as converse_invocation_log_dropped_total.
+func TestInvocationLogDropsCounted(t *testing.T) {
+	w := &stuckWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	cfg := &config.Config{InvocationLog: config.InvocationLog{Output: "stdout", Buffer: 1}}
+	met := metrics.New(metrics.Options{})
+	l, closeLog, err := invocationLog(cfg, w, slog.New(slog.DiscardHandler), nil, met)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := func() {
+		_, inv := l.Begin(t.Context(), "Converse", "req", "anthropic.claude-3-haiku-20240307-v1:0")
+		inv.End(http.StatusOK, "")
+	}
+	end() // taken by the writer, which then hangs
+	select {
+	case <-w.entered:
+	case <-time.After(hangGuard):
+		t.Fatal("the writer never started")
+	}
+	end() // waits in the queue of one
+	for range 5 {
+		end() // dropped
+	}
+	rec := httptest.NewRecorder()
+	met.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := "\nconverse_invocation_log_dropped_total 5\n"; !strings.Contains(rec.Body.String(), want) || l.Dropped() != 5 {
+		t.Errorf("after 5 drops (Dropped %d) the exposition lacks %q", l.Dropped(), strings.TrimSpace(want))
+	}
+	close(w.release)
+	closeLog()
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/conversekit/converse/internal/auth"
@@ -35,25 +36,26 @@ import (
 )
 
 type serveFlags struct {
-	config     string
-	addr       string
-	tlsCert    string
-	tlsKey     string
-	tlsDevCert string
-	noAuth     bool
-	regions    string
-	ttft       time.Duration
-	tps        float64
-	logFormat  string
-	logLevel   string
-	metrics    string
-	pprof      bool
-	script     string
-	record     string
-	replay     string
-	grace      time.Duration
-	writeLimit time.Duration
-	playground bool
+	config       string
+	addr         string
+	tlsCert      string
+	tlsKey       string
+	tlsDevCert   string
+	noAuth       bool
+	regions      string
+	ttft         time.Duration
+	tps          float64
+	paceConverse bool
+	logFormat    string
+	logLevel     string
+	metrics      string
+	pprof        bool
+	script       string
+	record       string
+	replay       string
+	grace        time.Duration
+	writeLimit   time.Duration
+	playground   bool
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -69,6 +71,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.regions, "regions", "", "comma-separated `regions` a SigV4 credential scope may name (default us-east-1, or the config's auth.regions; \"*\": any)")
 	fs.DurationVar(&f.ttft, "builtin-ttft", 300*time.Millisecond, "built-in model: time to first token")
 	fs.Float64Var(&f.tps, "builtin-tps", 60, "built-in model: output tokens per second (0: no pacing)")
+	fs.BoolVar(&f.paceConverse, "builtin-pace-converse", false, "built-in model: non-streaming Converse waits as long as the streamed answer would take, not only -builtin-ttft")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "", "least severe level logged: debug, info, warn or error (default info, or the config's log_level)")
 	fs.StringVar(&f.script, "script", "", "built-in model: scripted rules from this YAML `file` (see docs/emulator.md)")
@@ -80,6 +83,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, let open requests finish this long, then end streams with ServiceUnavailableException (0: at once)")
 	fs.DurationVar(&f.writeLimit, "stream-write-timeout", time.Minute, "end a stream whose client has not taken an event-stream frame within this time")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the flags were printed, as asked
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -135,6 +141,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !set["builtin-tps"] && cfg.Builtin.TokensPerSecond != nil {
 		f.tps = *cfg.Builtin.TokensPerSecond
 	}
+	if !set["builtin-pace-converse"] && cfg.Builtin.PaceConverse != nil {
+		f.paceConverse = *cfg.Builtin.PaceConverse
+	}
 	if !set["playground"] && cfg.Playground.Enabled != nil {
 		f.playground = *cfg.Playground.Enabled
 	}
@@ -151,16 +160,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("models: %w", err)
 	}
 	bopts := builtin.Options{
-		Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps,
+		Tokens: tok, TimeToFirstToken: f.ttft, TokensPerSecond: f.tps, PaceConverse: f.paceConverse,
 		Reasoning: func(id string) bool { m, ok := cat.Lookup(id); return ok && m.Reasoning },
 	}
-	switch {
-	case f.script != "":
+	if f.script == "" {
+		f.script = cfg.Script
+	}
+	if f.script != "" {
 		if bopts.Script, err = builtin.LoadScript(f.script); err != nil {
-			return err
-		}
-	case cfg.Script != "":
-		if bopts.Script, err = builtin.LoadScript(cfg.Script); err != nil {
 			return err
 		}
 	}
@@ -169,8 +176,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer shutdownTelemetry(tel, logger)
-	if tel.Enabled() {
-		// The exporter reports failures (an unreachable collector) only
+	if tel.Enabled() || tel.MetricsEnabled() {
+		// The exporters report failures (an unreachable collector) only
 		// through this process-wide hook; the library never sets it.
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("telemetry", "error", err.Error()) }))
 	}
@@ -179,6 +186,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	routes, aliases, def := routing(cfg)
+	recordings := 0
 	switch {
 	case f.record != "":
 		for name, p := range bs {
@@ -191,10 +199,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		logger.Info("replaying recorded exchanges", "dir", f.replay, "recordings", player.Len())
+		recordings = player.Len()
 		bs, routes, def = map[string]provider.Provider{"replay": player}, nil, "replay"
 	}
-	met := metrics.New()
+	met := metrics.New(metrics.Options{MeterProvider: tel.MeterProvider})
 	rdb, err := redisClient(ctx, cfg.Redis)
 	if err != nil {
 		return err
@@ -205,7 +213,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	probes := health.New(health.Options{Checks: readiness(rdb), Logger: logger})
 	operators := playgroundOperators(cfg, f.noAuth)
 	recent := recentCalls(f.playground, operators)
-	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger, asWriter(recent))
+	invocations, closeInvocations, err := invocationLog(cfg, stdout, logger, asWriter(recent), met)
 	if err != nil {
 		return err
 	}
@@ -264,33 +272,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", f.addr)
+	ln, err := listen(f.addr, addrFlag(set, cfg))
 	if err != nil {
 		return err
 	}
-	// Every listener is bound before the endpoint is announced, so whoever
-	// reads that line can reach the metrics listener too.
+	defer ln.Close() // Serve closes it too; this covers the returns before it
 	var mln net.Listener
 	if f.metrics != "" {
-		if mln, err = net.Listen("tcp", f.metrics); err != nil {
-			ln.Close()
-			return fmt.Errorf("metrics listener: %w", err)
+		if mln, err = listen(f.metrics, "-metrics-addr"); err != nil {
+			return err
 		}
-	}
-	scheme := "http"
-	if tlsConfig != nil {
-		scheme = "https"
-	}
-	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
-	fmt.Fprintf(stdout, "converse %s listening on %s (built-in model answers every catalogue model ID)\n\n%s\n  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=%s\n%s",
-		version(), endpoint, authNote, endpoint, tlsNote)
-	if f.playground {
-		fmt.Fprintf(stdout, "  playground: %s/playground/\n", endpoint)
-	}
-	if tel.Enabled() {
-		fmt.Fprintf(stdout, "  traces: OTLP %s\n", telemetryOptions(cfg.Telemetry).Describe())
-	}
-	if mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", met.Handler())
 		probes.Register(mux)
@@ -298,14 +289,42 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			mountPprof(mux)
 		}
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = server.Serve(ctx, msrv, mln, time.Second) }() // ends with ctx
-		fmt.Fprintf(stdout, "  metrics: http://%s/metrics\n", mln.Addr())
-		if f.pprof {
-			fmt.Fprintf(stdout, "  profiler: http://%s/debug/pprof/\n", mln.Addr())
-		}
+		// The metrics listener outlives the API server's drain, so that
+		// probes and scrapes still answer while open requests finish
+		// (/readyz with 503 "draining"); it stops once the API server has.
+		mctx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
+		metricsDone := make(chan struct{})
+		go func() {
+			defer close(metricsDone)
+			_ = server.Serve(mctx, msrv, mln, time.Second)
+		}()
+		defer func() { stopMetrics(); <-metricsDone }()
 	}
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	b := banner{
+		version: version(), endpoint: fmt.Sprintf("%s://%s", scheme, ln.Addr()), authNote: authNote, tlsNote: tlsNote,
+		cfg: cfg, routes: routes, aliases: aliases, def: def,
+		ttft: f.ttft, tps: f.tps, paceConverse: f.paceConverse, script: f.script, scriptRules: bopts.Script.Len(),
+		record: f.record, replay: f.replay, recordings: recordings,
+		quotasInRedis: rdb != nil, playground: f.playground,
+	}
+	if tel.Enabled() {
+		b.traces = telemetryOptions(cfg.Telemetry).Describe()
+	}
+	if tel.MetricsEnabled() {
+		b.otlpMetrics = telemetryOptions(cfg.Telemetry).DescribeMetrics()
+	}
+	if mln != nil {
+		b.metrics = mln.Addr().String()
+		b.pprof = f.pprof
+	}
+	b.write(stdout)
 	stopLog := context.AfterFunc(ctx, func() {
-		logger.Info("shutting down: no new connections; open requests may finish", "grace", f.grace)
+		probes.Drain() // before the log line, which tests wait for
+		logger.Info("shutting down: no new connections; open requests may finish; /readyz answers 503", "grace", f.grace)
 	})
 	defer stopLog()
 	if err := server.Serve(ctx, server.HTTPServer(srv, tlsConfig), server.Listener(ln), f.grace); err != nil {
@@ -315,20 +334,43 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// listen opens addr; when it is taken, the error names the flag (or
+// config key) that chooses another.
+func listen(addr, flagName string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%s is already in use by another program: stop it, or choose another address with %s", addr, flagName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (%s): %w", addr, flagName, err)
+	}
+	return ln, nil
+}
+
+// addrFlag names where the API's listen address came from.
+func addrFlag(set map[string]bool, cfg *config.Config) string {
+	if !set["addr"] && cfg.Listen != "" {
+		return "-addr (or listen: in the config file)"
+	}
+	return "-addr"
+}
+
 func telemetryOptions(t config.Telemetry) telemetry.Options {
 	return telemetry.Options{
 		Enabled: t.Enabled, Protocol: t.Protocol, Endpoint: t.Endpoint,
 		SampleRatio: t.SampleRatio, ServiceName: t.ServiceName, Version: version(),
+		Metrics: t.Metrics.Enabled, MetricInterval: t.Metrics.ExportInterval,
 	}
 }
 
-// shutdownTelemetry exports the spans still buffered, for at most a few
-// seconds: a collector that is gone must not hold the exit.
+// shutdownTelemetry exports the spans still buffered and the metrics'
+// final values, for at most a few seconds: a collector that is gone must
+// not hold the exit.
 func shutdownTelemetry(tel *telemetry.Telemetry, logger *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := tel.Shutdown(ctx); err != nil {
-		logger.Warn("export remaining spans", "error", err.Error())
+		logger.Warn("export remaining telemetry", "error", err.Error())
 	}
 }
 
@@ -394,14 +436,17 @@ func tlsSetup(f serveFlags) (*tls.Config, string, error) {
 		if err := os.WriteFile(f.tlsDevCert, pemBytes, 0o644); err != nil {
 			return nil, "", fmt.Errorf("write development certificate: %w", err)
 		}
-		note := fmt.Sprintf("  export AWS_CA_BUNDLE=%s NODE_EXTRA_CA_CERTS=%s   # trust the development certificate\n", f.tlsDevCert, f.tlsDevCert)
+		// Absolute, so the exports work from any directory.
+		ca := absPath(f.tlsDevCert)
+		note := fmt.Sprintf("  export AWS_CA_BUNDLE=%s NODE_EXTRA_CA_CERTS=%s   # trust the development certificate\n", ca, ca)
 		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, note, nil
 	case f.tlsCert != "" || f.tlsKey != "":
 		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
 		if err != nil {
 			return nil, "", fmt.Errorf("load TLS certificate: %w", err)
 		}
-		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, "", nil
+		note := fmt.Sprintf("  TLS certificate %s, key %s\n", absPath(f.tlsCert), absPath(f.tlsKey))
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, note, nil
 	}
 	return nil, "", nil
 }
@@ -429,9 +474,38 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("unknown -log-format %q (want text or json)", format)
 }
 
+// version is the module version when built by `go install …@version`,
+// else the VCS revision the binary was built from (with "-dirty" when
+// the tree had uncommitted changes), else "(devel)".
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
 	}
-	return "(devel)"
+	return versionOf(bi)
+}
+
+func versionOf(bi *debug.BuildInfo) string {
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return "(devel)"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		rev += "-dirty"
+	}
+	return "(devel) " + rev
 }

@@ -195,3 +195,114 @@ func TestServeProcessExitsZeroOnSIGTERM(t *testing.T) {
 		t.Errorf("no shutdown log line; stderr:\n%s", stderr.String())
 	}
 }
+
+// lineSignal is a log writer that closes seen at the first line containing
+// want.
+type lineSignal struct {
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (l *lineSignal) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), l.want) {
+		l.once.Do(func() { close(l.seen) })
+	}
+	return len(p), nil
+}
+
+// While `converse serve` drains after SIGTERM, the metrics listener stays
+// up: /readyz answers 503 "draining" so load balancers stop sending,
+// /healthz and /metrics still answer; the listener closes once the open
+// request has ended and serve returns.
+func TestServeReadyzDrainingOnMetricsListener(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	metricsAddr := freeAddr(t)
+	logs := &lineSignal{want: "shutting down", seen: make(chan struct{})}
+	pr, pw := io.Pipe()
+	served := make(chan error, 1)
+	go func() {
+		// Two tokens per second and a long grace: the drain lasts until
+		// the test ends the stream.
+		err := run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-builtin-ttft", "0", "-builtin-tps", "2",
+			"-shutdown-grace", "10m", "-metrics-addr", metricsAddr}, pw, logs)
+		pw.CloseWithError(errors.New("serve returned"))
+		served <- err
+	}()
+	// The banner names the metrics listener once it listens.
+	var endpoint string
+	listening := false
+	sc := bufio.NewScanner(pr)
+	for !listening && sc.Scan() {
+		if m := endpointLine.FindStringSubmatch(sc.Text()); m != nil {
+			endpoint = m[1]
+		}
+		listening = strings.Contains(sc.Text(), "http://"+metricsAddr+"/metrics")
+	}
+	if endpoint == "" || !listening {
+		t.Fatalf("serve printed no endpoint or metrics listener: %v", sc.Err())
+	}
+	go io.Copy(io.Discard, pr)
+	if status, body := probe(t, "http://"+metricsAddr+"/readyz"); status != 200 || body != "ok\n" {
+		t.Fatalf("/readyz before the shutdown: %d %q, want 200 ok", status, body)
+	}
+
+	// A stream open at the shutdown, until the client hangs up.
+	streamCtx, hangUp := context.WithCancel(context.Background())
+	defer hangUp()
+	client := sdktest.Client(t, endpoint, sdktest.Options{})
+	out, err := client.ConverseStream(streamCtx, &bedrockruntime.ConverseStreamInput{
+		ModelId:  aws.String("anthropic.claude-3-haiku-20240307-v1:0"),
+		Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Tell me about the history of computing in 2000 words"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := out.GetStream().Events()
+	select {
+	case <-events: // the handler is running
+	case <-time.After(hangGuard):
+		t.Fatal("the stream did not start")
+	}
+
+	cancel() // SIGTERM
+	select {
+	case <-logs.seen:
+	case <-time.After(hangGuard):
+		t.Fatal("serve did not log its shutdown")
+	}
+	for _, p := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/readyz", 503, "draining\n"},
+		{"/healthz", 200, "ok\n"},
+	} {
+		if status, body := probe(t, "http://"+metricsAddr+p.path); status != p.status || body != p.body {
+			t.Errorf("%s while draining: %d %q, want %d %q", p.path, status, body, p.status, p.body)
+		}
+	}
+	if status, body := probe(t, "http://"+metricsAddr+"/metrics"); status != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics while draining: %d", status)
+	}
+
+	hangUp()
+	for range events {
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("serve returned %v, want nil", err)
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("serve did not return once the stream ended")
+	}
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	if resp, err := (&http.Client{Transport: tr}).Get("http://" + metricsAddr + "/readyz"); err == nil {
+		resp.Body.Close()
+		t.Errorf("the metrics listener still answers after serve returned: %s", resp.Status)
+	}
+}

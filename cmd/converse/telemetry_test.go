@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/hex"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +21,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/conversekit/converse/internal/otlptest"
 	"github.com/conversekit/converse/internal/sdktest"
 )
 
@@ -133,4 +135,120 @@ telemetry:
 	if want := "00-" + traceID + "-" + hex.EncodeToString(cli.GetSpanId()) + "-01"; len(traceparents) != 1 || traceparents[0] != want {
 		t.Errorf("backend saw traceparent %q, want [%s]", traceparents, want)
 	}
+}
+
+// `converse serve` exports its metrics over OTLP/HTTP when the telemetry
+// block asks for it, or the OTEL_* variables alone do: the GenAI
+// instruments with their dotted names, units and the conventions' bucket
+// boundaries, carrying what the client was told.
+func TestServeExportsMetrics(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		yaml func(url string) string
+		env  func(url string) map[string]string
+	}{
+		{name: "yaml", yaml: func(url string) string {
+			return "telemetry:\n  protocol: http/protobuf\n  endpoint: " + url + "\n  service_name: gateway\n  metrics:\n    enabled: true\n    export_interval: 20ms\n"
+		}},
+		{name: "env", env: func(url string) map[string]string {
+			return map[string]string{
+				"OTEL_METRICS_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": url, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+				"OTEL_METRIC_EXPORT_INTERVAL": "20", "OTEL_SERVICE_NAME": "gateway",
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, k := range []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
+				"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+				"OTEL_METRIC_EXPORT_INTERVAL", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
+				"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"} {
+				t.Setenv(k, "")
+			}
+			url, exports := otlptest.HTTPMetrics(t)
+			var args []string
+			if tc.yaml != nil {
+				args = []string{"-config", writeConfig(t, tc.yaml(url))}
+			}
+			if tc.env != nil {
+				for k, v := range tc.env(url) {
+					t.Setenv(k, v)
+				}
+			}
+			endpoint := startServe(t, args...)
+			client := sdktest.Client(t, endpoint, sdktest.Options{})
+			const model = "anthropic.claude-3-haiku-20240307-v1:0"
+			msgs := []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "Hello"}}}}
+			out, err := client.Converse(t.Context(), &bedrockruntime.ConverseInput{ModelId: aws.String(model), Messages: msgs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := client.ConverseStream(t.Context(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(model), Messages: msgs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range st.GetStream().Events() {
+			}
+			if err := st.GetStream().Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			call := func(op string) map[string]string {
+				return map[string]string{"gen_ai.operation.name": "chat", "converse.operation": op, "gen_ai.provider.name": "converse",
+					"gen_ai.request.model": model, "converse.backend": "builtin"}
+			}
+			// Exports repeat every 20 ms with cumulative values: wait for
+			// the first that holds both calls.
+			var e otlptest.Export
+			guard := time.After(60 * time.Second) // hang guard
+			for len(e.Find("gen_ai.server.request.duration", call("Converse"))) == 0 || len(e.Find("gen_ai.server.request.duration", call("ConverseStream"))) == 0 {
+				select {
+				case e = <-exports:
+				case <-guard:
+					t.Fatal("no export held both calls")
+				}
+			}
+			if s := e.Resource["service.name"]; s != "gateway" {
+				t.Errorf("service.name %q, want gateway", s)
+			}
+			for _, want := range []struct {
+				metric string
+				unit   string
+				bounds int
+				attrs  map[string]string
+				count  uint64
+				sum    float64 // checked when not zero
+			}{
+				{"gen_ai.server.request.duration", "s", 14, call("Converse"), 1, 0},
+				{"gen_ai.server.request.duration", "s", 14, call("ConverseStream"), 1, 0},
+				{"gen_ai.server.time_to_first_token", "s", 16, call("ConverseStream"), 1, 0},
+				{"gen_ai.server.time_per_output_token", "s", 13, call("ConverseStream"), 1, 0},
+				{"converse.overhead", "s", 13, map[string]string{"converse.operation": "Converse", "converse.backend": "builtin"}, 1, 0},
+				{"gen_ai.client.token.usage", "{token}", 14, with(call("Converse"), "gen_ai.token.type", "input"), 1, float64(*out.Usage.InputTokens)},
+				{"gen_ai.client.token.usage", "{token}", 14, with(call("Converse"), "gen_ai.token.type", "output"), 1, float64(*out.Usage.OutputTokens)},
+			} {
+				pts := e.Find(want.metric, want.attrs)
+				if len(pts) != 1 {
+					t.Errorf("%s %v: %d points, want 1", want.metric, want.attrs, len(pts))
+					continue
+				}
+				p := pts[0]
+				if p.Kind != "histogram" || p.Unit != want.unit || len(p.Bounds) != want.bounds || p.Count != want.count || (want.sum != 0 && p.Sum != want.sum) {
+					t.Errorf("%s %v: %+v, want a histogram in %s with %d bounds, count %d, sum %v", want.metric, want.attrs, p, want.unit, want.bounds, want.count, want.sum)
+				}
+			}
+			if pts := e.Find("gen_ai.server.request.duration", nil); len(pts) > 0 && pts[0].Bounds[0] != 0.01 {
+				t.Errorf("request duration bounds %v, want the conventions' 0.01 …", pts[0].Bounds)
+			}
+			tokens := e.Find("converse.tokens", map[string]string{"gen_ai.token.type": "output", "gen_ai.request.model": model})
+			if len(tokens) != 1 || tokens[0].Kind != "sum" || !tokens[0].Monotonic || tokens[0].Value < float64(*out.Usage.OutputTokens) {
+				t.Errorf("converse.tokens output %+v, want a monotonic sum counting both calls", tokens)
+			}
+		})
+	}
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	out := maps.Clone(m)
+	out[k] = v
+	return out
 }

@@ -4,7 +4,10 @@
 //	GET /ai/generateStream?message=…  → Server-Sent Events, one {"generation": "…"} per chunk
 //
 // The message defaults to "Tell me a joke". Configuration comes from the
-// environment, like the seed's application.properties:
+// environment, like the seed's application.properties (the variables of
+// package chat: the standard AWS ones, with CONVERSE_* overriding them).
+// A model is required: without CONVERSE_CHAT_OPTIONS_MODEL the sample
+// says so and exits with status 2.
 //
 //	CONVERSE_REGION=eu-central-1
 //	CONVERSE_TIMEOUT=10m
@@ -23,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -36,30 +40,42 @@ import (
 const defaultMessage = "Tell me a joke"
 
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log); err != nil {
-		log.Error("generate", "error", err.Error())
-		os.Exit(1)
-	}
-}
-
-func run(log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	settings, err := chat.SettingsFromEnv()
-	if err != nil {
-		return err
+	os.Exit(run(ctx, os.LookupEnv, os.Stderr))
+}
+
+// run starts the sample and returns its exit code: 2 when the
+// configuration cannot work (no model, a malformed value), said in one
+// line, rather than answering every request with an error later.
+func run(ctx context.Context, lookup func(string) (string, bool), stderr io.Writer) int {
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	settings, err := chat.SettingsFromLookup(lookup)
+	if err == nil {
+		var opts chat.Options
+		if opts, err = chat.OptionsFromLookup(lookup); err == nil && opts.Model == "" {
+			err = fmt.Errorf("no model: set %s to a Bedrock model ID, e.g. %s=anthropic.claude-3-haiku-20240307-v1:0", chat.EnvModel, chat.EnvModel)
+		}
+		if err == nil {
+			err = serve(ctx, settings, opts, lookup, log)
+			if err != nil {
+				log.Error("generate", "error", err.Error())
+				return 1
+			}
+			return 0
+		}
 	}
-	opts, err := chat.OptionsFromEnv()
-	if err != nil {
-		return err
-	}
+	fmt.Fprintln(stderr, "generate:", err)
+	return 2
+}
+
+func serve(ctx context.Context, settings chat.Settings, opts chat.Options, lookup func(string) (string, bool), log *slog.Logger) error {
 	client, err := chat.New(ctx, chat.WithSettings(settings), chat.WithOptions(opts))
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	addr := os.Getenv("GENERATE_ADDR")
+	addr, _ := lookup("GENERATE_ADDR")
 	if addr == "" {
 		addr = ":8081"
 	}
@@ -70,7 +86,7 @@ func run(log *slog.Logger) error {
 		defer cancel()
 		srv.Shutdown(shut)
 	}()
-	log.Info("listening", "addr", addr, "settings", settings)
+	log.Info("listening", "addr", addr, "model", opts.Model, "settings", settings)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -83,6 +99,10 @@ func Handler(client *chat.Client, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /ai/generate", func(w http.ResponseWriter, r *http.Request) {
 		resp, err := client.Prompt(message(r)).Call(r.Context())
 		if err != nil {
+			if gone(r) {
+				log.InfoContext(r.Context(), "generate: the client went away before the answer")
+				return
+			}
 			log.ErrorContext(r.Context(), "generate", "error", err.Error())
 			http.Error(w, "generation failed", http.StatusBadGateway)
 			return
@@ -96,6 +116,10 @@ func Handler(client *chat.Client, log *slog.Logger) http.Handler {
 		rc := http.NewResponseController(w)
 		for chunk, err := range client.Prompt(message(r)).Stream(r.Context()) {
 			if err != nil {
+				if gone(r) {
+					log.InfoContext(r.Context(), "generate stream: the client went away before the end")
+					return
+				}
 				log.ErrorContext(r.Context(), "generate stream", "error", err.Error())
 				fmt.Fprint(w, "event: error\ndata: {\"error\":\"generation failed\"}\n\n")
 				rc.Flush()
@@ -113,6 +137,11 @@ func Handler(client *chat.Client, log *slog.Logger) http.Handler {
 	})
 	return mux
 }
+
+// gone reports whether the client hung up: its request's context ends
+// then, which ends the model call too. That is the client's choice, not a
+// failure of the sample.
+func gone(r *http.Request) bool { return r.Context().Err() != nil }
 
 func message(r *http.Request) string {
 	if m := r.URL.Query().Get("message"); m != "" {

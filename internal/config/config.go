@@ -58,8 +58,8 @@ type Config struct {
 	// Quotas limit requests, tokens and concurrency per principal and
 	// model; shared by replicas through Redis when it is configured.
 	Quotas Quotas `yaml:"quotas"`
-	// Telemetry exports OpenTelemetry traces over OTLP; the standard
-	// OTEL_* environment variables fill in what it leaves empty.
+	// Telemetry exports OpenTelemetry traces and metrics over OTLP; the
+	// standard OTEL_* environment variables fill in what it leaves empty.
 	Telemetry Telemetry `yaml:"telemetry"`
 	// LogLevel is the least severe level logged: debug, info (default),
 	// warn or error; the -log-level flag wins.
@@ -152,8 +152,9 @@ type QuotaRule struct {
 	Concurrent int64 `yaml:"concurrent"`
 }
 
-// Telemetry configures OpenTelemetry tracing (docs/config.md). Every
-// empty field leaves the choice to the OTEL_* environment variables.
+// Telemetry configures OpenTelemetry tracing and the OTLP export of
+// metrics (docs/config.md). Every empty field leaves the choice to the
+// OTEL_* environment variables.
 type Telemetry struct {
 	// Enabled turns tracing on or off; unset, OTEL_TRACES_EXPORTER=otlp
 	// turns it on. OTEL_SDK_DISABLED=true wins over both.
@@ -166,6 +167,19 @@ type Telemetry struct {
 	SampleRatio *float64 `yaml:"sample_ratio"`
 	// ServiceName is the service.name resource attribute.
 	ServiceName string `yaml:"service_name"`
+	// Metrics exports the metrics over OTLP too (same protocol, endpoint
+	// and service name).
+	Metrics TelemetryMetrics `yaml:"metrics"`
+}
+
+// TelemetryMetrics configures the OTLP export of metrics.
+type TelemetryMetrics struct {
+	// Enabled turns it on or off; unset, OTEL_METRICS_EXPORTER=otlp turns
+	// it on. OTEL_SDK_DISABLED=true wins over both.
+	Enabled *bool `yaml:"enabled"`
+	// ExportInterval is the time between exports (default
+	// OTEL_METRIC_EXPORT_INTERVAL, else one minute).
+	ExportInterval time.Duration `yaml:"export_interval"`
 }
 
 // Redis locates the shared Redis.
@@ -281,6 +295,9 @@ type AccessKey struct {
 type Builtin struct {
 	TimeToFirstToken *time.Duration `yaml:"time_to_first_token"`
 	TokensPerSecond  *float64       `yaml:"tokens_per_second"`
+	// PaceConverse makes non-streaming Converse wait as long as the
+	// streamed answer would take, not only the time to first token.
+	PaceConverse *bool `yaml:"pace_converse"`
 }
 
 // Secret is a string that never prints; in the file it may be written as
@@ -520,6 +537,9 @@ func (t Telemetry) check() []error {
 	}
 	if r := t.SampleRatio; r != nil && (*r < 0 || *r > 1) {
 		errs = append(errs, fmt.Errorf("telemetry.sample_ratio %v is not between 0 and 1", *r))
+	}
+	if t.Metrics.ExportInterval < 0 {
+		errs = append(errs, fmt.Errorf("telemetry.metrics.export_interval %v is negative; write a duration such as 60s", t.Metrics.ExportInterval))
 	}
 	return errs
 }

@@ -122,6 +122,8 @@ aliases: {fast: anthropic.claude-3-haiku-20240307-v1:0}
 		{"telemetry: {endpoint: collector:4318}", "telemetry.endpoint \"collector:4318\" is not an http:// or https:// URL"},
 		{"telemetry: {sample_ratio: 2}", "telemetry.sample_ratio 2 is not between 0 and 1"},
 		{"telemetry: {exporter: zipkin}", "field exporter not found"},
+		{"telemetry: {metrics: {export_interval: -1s}}", "telemetry.metrics.export_interval -1s is negative"},
+		{"telemetry: {metrics: {interval: 10s}}", "field interval not found"},
 	} {
 		_, err := Parse([]byte(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -151,7 +153,8 @@ func TestDocumentedConfigParses(t *testing.T) {
 	if b := c.Backends[0]; b.FirstTokenTimeout != 2*time.Minute || b.IdleTimeout != time.Minute {
 		t.Errorf("ollama's stream timeouts: first token %v, idle %v", b.FirstTokenTimeout, b.IdleTimeout)
 	}
-	if tel := c.Telemetry; tel.Enabled == nil || !*tel.Enabled || tel.Protocol == "" || tel.Endpoint == "" || tel.SampleRatio == nil || tel.ServiceName == "" {
+	if tel := c.Telemetry; tel.Enabled == nil || !*tel.Enabled || tel.Protocol == "" || tel.Endpoint == "" || tel.SampleRatio == nil || tel.ServiceName == "" ||
+		tel.Metrics.Enabled == nil || !*tel.Metrics.Enabled || tel.Metrics.ExportInterval != 30*time.Second {
 		t.Errorf("telemetry block not fully documented: %+v", tel)
 	}
 	if len(c.Backends) != 4 || len(c.Routes) != 3 || c.Redis.URL == "" || c.Script == "" {

@@ -1,7 +1,8 @@
 // Package health answers the probes an orchestrator sends: GET /healthz
 // (the process is alive and serving HTTP) and GET /readyz (it can do its
-// work: every dependency check passes). Both answer without authentication
-// and reveal no configuration, only which named check failed.
+// work: every dependency check passes, and it is not draining). Both answer
+// without authentication and reveal no configuration, only which named
+// check failed.
 package health
 
 import (
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,7 +42,8 @@ type Options struct {
 
 // Probes serves the two endpoints.
 type Probes struct {
-	opts Options
+	opts     Options
+	draining atomic.Bool
 }
 
 // New returns Probes.
@@ -65,10 +68,20 @@ func (p *Probes) Live(w http.ResponseWriter, r *http.Request) {
 	write(w, http.StatusOK, "ok\n")
 }
 
-// Ready runs every check concurrently, each bounded by the timeout, and
-// answers 200 "ok", or 503 naming each failed check (the reason goes
-// to the log).
+// Drain marks the process as shutting down: from now on Ready answers 503
+// "draining", so load balancers stop sending while open requests finish.
+// Live is unaffected: the process is still healthy and must not be
+// restarted mid-drain.
+func (p *Probes) Drain() { p.draining.Store(true) }
+
+// Ready answers 503 "draining" once Drain was called; otherwise it runs
+// every check concurrently, each bounded by the timeout, and answers 200
+// "ok", or 503 naming each failed check (the reason goes to the log).
 func (p *Probes) Ready(w http.ResponseWriter, r *http.Request) {
+	if p.draining.Load() {
+		write(w, http.StatusServiceUnavailable, "draining\n")
+		return
+	}
 	failed := make([]bool, len(p.opts.Checks))
 	var wg sync.WaitGroup
 	for i, c := range p.opts.Checks {

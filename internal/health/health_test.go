@@ -49,3 +49,23 @@ func TestReadyTimeout(t *testing.T) {
 		}
 	})
 }
+
+// Once draining, /readyz fails without running the checks; /healthz still
+// answers: a draining process is alive.
+func TestDrain(t *testing.T) {
+	ran := false
+	p := New(Options{Checks: []Check{{Name: "config", Func: func(context.Context) error { ran = true; return nil }}}})
+	if status, body := ready(p); status != 200 || body != "ok\n" {
+		t.Fatalf("before Drain: %d %q, want 200 ok", status, body)
+	}
+	ran = false
+	p.Drain()
+	if status, body := ready(p); status != 503 || body != "draining\n" || ran {
+		t.Errorf("draining: %d %q (checks ran: %v), want 503 draining without checks", status, body, ran)
+	}
+	rec := httptest.NewRecorder()
+	p.Live(rec, httptest.NewRequest(http.MethodGet, LivePath, nil))
+	if rec.Code != 200 {
+		t.Errorf("live while draining: %d, want 200", rec.Code)
+	}
+}

@@ -56,7 +56,7 @@ var rules = []rule{
 
 // testHelpers are packages for _test.go files only; they may build any
 // component, concrete backends included.
-var testHelpers = []string{"internal/servertest", "internal/sdktest", "internal/redistest", "internal/golden", "internal/provider/providertest"}
+var testHelpers = []string{"internal/servertest", "internal/sdktest", "internal/redistest", "internal/golden", "internal/provider/providertest", "internal/otlptest"}
 
 // sharedProviderPkgs are the packages under internal/provider that are not
 // backends: the contract's helpers every backend may use.

@@ -10,11 +10,13 @@
 // sends: model IDs are the router's bounded label (a catalogue ID, a route
 // pattern or "unknown"), backends are configured names, errors are
 // exception types. The instruments are declared once, as OpenTelemetry
-// describes them (name, unit, boundaries, attribute keys), so an OTel meter
-// can record the same values beside the Prometheus registry.
+// describes them (name, unit, boundaries, attribute keys); with
+// Options.MeterProvider set, an OpenTelemetry meter records the same values
+// under the dotted names beside the Prometheus registry (for OTLP export).
 package metrics
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -24,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelmetric "go.opentelemetry.io/otel/metric"
 )
 
 // Attribute keys (OpenTelemetry names; Prometheus labels replace dots with
@@ -61,6 +64,9 @@ type instrument struct {
 	help    string
 	buckets []float64 // explicit bucket boundaries; nil for counters
 	attrs   []string  // attribute keys, in label order
+	// prom, when set, are the Prometheus label names in place of the
+	// attribute keys' mapping (labels that predate the OTel names).
+	prom []string
 }
 
 // promName maps an instrument to its Prometheus name as the OpenTelemetry
@@ -78,6 +84,9 @@ func (in instrument) promName() string {
 }
 
 func (in instrument) labels() []string {
+	if in.prom != nil {
+		return in.prom
+	}
 	out := make([]string, len(in.attrs))
 	for i, a := range in.attrs {
 		out[i] = strings.ReplaceAll(a, ".", "_")
@@ -127,21 +136,33 @@ var (
 		attrs: []string{AttrOperation, AttrProviderName, AttrBackend},
 	}
 	tokens = instrument{
-		name:  "converse.tokens",
+		name: "converse.tokens", unit: "{token}",
 		help:  "Tokens by gen_ai_token_type as Bedrock reports them: input (not from or into the cache), output, cache_read, cache_write. Cache hit ratio = cache_read / (input + cache_read + cache_write).",
 		attrs: []string{AttrProviderName, AttrRequestModel, AttrBackend, AttrTokenType},
 	}
 	fallbacks = instrument{
-		name:  "converse.fallbacks",
+		name: "converse.fallbacks", unit: "{fallback}",
 		help:  "Calls moved on to the next backend of a route, by the backend that failed and its error.",
 		attrs: []string{AttrRequestModel, AttrBackend, AttrErrorType},
 	}
 	cacheLookups = instrument{
-		name:  "converse.prompt_cache.lookups",
+		name: "converse.prompt_cache.lookups", unit: "{lookup}",
 		help:  "Prompt-cache lookups by model and result (hit, miss).",
 		attrs: []string{AttrRequestModel, AttrCacheResult},
 	}
+	invocationLogDropped = instrument{
+		name: "converse.invocation_log.dropped", unit: "{record}",
+		help: "Invocation log records dropped because the queue to the writer was full (a slow or failing disk).",
+	}
 )
+
+// Options configure Metrics; the zero value is Prometheus alone.
+type Options struct {
+	// MeterProvider, when set, records every measurement a second time on
+	// an OpenTelemetry meter (the OTLP exporter's), with the instruments'
+	// dotted names. nil: nothing but the Prometheus registry, at no cost.
+	MeterProvider otelmetric.MeterProvider
+}
 
 // Metrics records what the router sees. A nil *Metrics records nothing, so
 // components built without metrics (tests) need no special case.
@@ -151,25 +172,26 @@ type Metrics struct {
 	overhead                       *prometheus.HistogramVec
 	tokens, fallbacks, cacheLookup *prometheus.CounterVec
 	quota                          quotaMetrics
-	// series holds each label combination's instruments once looked up
-	// (seriesKey → *series), so Record hashes no label values; the
-	// combinations are as bounded as the labels themselves.
-	series sync.Map
+	otel                           *meter // nil without a MeterProvider
+	// prom holds each label combination's Prometheus instruments once
+	// looked up (promKey → *promSeries), so Record hashes no label values;
+	// the combinations are as bounded as the labels themselves.
+	prom sync.Map
 }
 
-type seriesKey struct {
+type promKey struct {
 	Attrs
 	errorType string
 }
 
-// series are the instruments Record touches for one combination of labels,
-// each looked up the first time it is needed (a series nobody observed must
-// not appear in the exposition, even empty).
-type series struct {
+// promSeries are the Prometheus instruments Record touches for one
+// combination of labels, each looked up the first time it is needed (a
+// series nobody observed must not appear in the exposition, even empty).
+type promSeries struct {
 	values                        []string // gen_ai.operation.name … converse.backend
 	duration, overhead            prometheus.Observer
 	ttft, tpot, usageIn, usageOut lazy[prometheus.Observer]
-	tokens                        [4]lazy[prometheus.Counter] // input, output, cache_read, cache_write
+	tokens                        [4]lazy[prometheus.Counter] // as tokenTypes
 }
 
 // lazy is a value made on first use.
@@ -184,21 +206,19 @@ func (l *lazy[T]) get(make func() T) T {
 	return *l.p.Load()
 }
 
-var tokenTypes = [4]string{"input", "output", "cache_read", "cache_write"}
-
-func (m *Metrics) seriesOf(c *Call) *series {
-	key := seriesKey{c.Attrs, c.ErrorType}
-	if s, ok := m.series.Load(key); ok {
-		return s.(*series)
+func (m *Metrics) promSeriesOf(c *Call) *promSeries {
+	key := promKey{c.Attrs, c.ErrorType}
+	if s, ok := m.prom.Load(key); ok {
+		return s.(*promSeries)
 	}
 	v := c.values()
-	s := &series{
+	s := &promSeries{
 		values:   v,
 		duration: m.duration.WithLabelValues(append(v[:len(v):len(v)], c.ErrorType)...),
 		overhead: m.overhead.WithLabelValues(c.Operation, c.Provider, c.Backend),
 	}
-	got, _ := m.series.LoadOrStore(key, s)
-	return got.(*series)
+	got, _ := m.prom.LoadOrStore(key, s)
+	return got.(*promSeries)
 }
 
 func histogram(in instrument) *prometheus.HistogramVec {
@@ -210,8 +230,10 @@ func counter(in instrument) *prometheus.CounterVec {
 }
 
 // New returns metrics on a registry of their own (never the global one),
-// with the Go runtime and process collectors.
-func New() *Metrics {
+// with the Go runtime and process collectors. Like the registry's
+// MustRegister it panics if an instrument is refused, which only a wrong
+// declaration above can cause (TestInstrumentNames builds them all).
+func New(opts Options) *Metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := &Metrics{
@@ -227,6 +249,13 @@ func New() *Metrics {
 	}
 	reg.MustRegister(m.duration, m.ttft, m.tpot, m.usage, m.overhead, m.tokens, m.fallbacks, m.cacheLookup)
 	m.quota = newQuotaMetrics(reg)
+	if opts.MeterProvider != nil {
+		o, err := newMeter(opts.MeterProvider)
+		if err != nil {
+			panic(err)
+		}
+		m.otel = o
+	}
 	return m
 }
 
@@ -287,38 +316,71 @@ type Call struct {
 	Usage *Usage
 }
 
-// Record records one finished call.
+// tokenTypes are converse.tokens' gen_ai.token.type values, in the order
+// of series.tokens.
+var tokenTypes = [4]string{"input", "output", "cache_read", "cache_write"}
+
+// Record records one finished call, on the Prometheus registry and, when
+// configured, on the OpenTelemetry meter: the same values, computed once.
 func (m *Metrics) Record(c Call) {
 	if m == nil {
 		return
 	}
-	s := m.seriesOf(&c)
-	s.duration.Observe(c.Duration.Seconds())
-	s.overhead.Observe(max(c.Duration-c.Upstream, 0).Seconds())
+	// s holds the call's OTel attribute sets; nil without a meter, which
+	// is then never touched.
+	var s *series
+	if m.otel != nil {
+		s = m.otel.series(c.Attrs, c.ErrorType)
+	}
+	ctx := context.Background()
+	p := m.promSeriesOf(&c)
+	d := c.Duration.Seconds()
+	p.duration.Observe(d)
+	over := max(c.Duration-c.Upstream, 0).Seconds()
+	p.overhead.Observe(over)
+	if s != nil {
+		m.otel.duration.Record(ctx, d, s.duration...)
+		m.otel.overhead.Record(ctx, over, s.overhead...)
+	}
 	if c.ErrorType != "" {
 		return
 	}
-	v := s.values
+	v := p.values
 	if c.FirstToken > 0 {
-		s.ttft.get(func() prometheus.Observer { return m.ttft.WithLabelValues(v...) }).Observe(c.FirstToken.Seconds())
+		ttft := c.FirstToken.Seconds()
+		p.ttft.get(func() prometheus.Observer { return m.ttft.WithLabelValues(v...) }).Observe(ttft)
+		if s != nil {
+			m.otel.ttft.Record(ctx, ttft, s.call...)
+		}
 		if u := c.Usage; u != nil && u.Output > 1 {
-			s.tpot.get(func() prometheus.Observer { return m.tpot.WithLabelValues(v...) }).
-				Observe((c.Duration - c.FirstToken).Seconds() / float64(u.Output-1))
+			tpot := (c.Duration - c.FirstToken).Seconds() / float64(u.Output-1)
+			p.tpot.get(func() prometheus.Observer { return m.tpot.WithLabelValues(v...) }).Observe(tpot)
+			if s != nil {
+				m.otel.tpot.Record(ctx, tpot, s.call...)
+			}
 		}
 	}
 	u := c.Usage
 	if u == nil {
 		return
 	}
-	s.usageIn.get(func() prometheus.Observer { return m.usage.WithLabelValues(append(v[:len(v):len(v)], "input")...) }).
-		Observe(float64(u.Input + u.CacheRead + u.CacheWrite))
-	s.usageOut.get(func() prometheus.Observer { return m.usage.WithLabelValues(append(v[:len(v):len(v)], "output")...) }).
+	in := u.Input + u.CacheRead + u.CacheWrite
+	p.usageIn.get(func() prometheus.Observer { return m.usage.WithLabelValues(append(v[:len(v):len(v)], "input")...) }).
+		Observe(float64(in))
+	p.usageOut.get(func() prometheus.Observer { return m.usage.WithLabelValues(append(v[:len(v):len(v)], "output")...) }).
 		Observe(float64(u.Output))
-	for i, n := range [...]int{u.Input, u.Output, u.CacheRead, u.CacheWrite} {
+	if s != nil {
+		m.otel.usage.Record(ctx, int64(in), s.usageInput...)
+		m.otel.usage.Record(ctx, int64(u.Output), s.usageOutput...)
+	}
+	for i, n := range [4]int{u.Input, u.Output, u.CacheRead, u.CacheWrite} {
 		if n > 0 {
-			s.tokens[i].get(func() prometheus.Counter {
+			p.tokens[i].get(func() prometheus.Counter {
 				return m.tokens.WithLabelValues(c.Provider, c.Model, c.Backend, tokenTypes[i])
 			}).Add(float64(n))
+			if s != nil {
+				m.otel.tokens.Add(ctx, int64(n), s.tokens[i]...)
+			}
 		}
 	}
 }
@@ -329,6 +391,9 @@ func (m *Metrics) Fallback(model, backend, errorType string) {
 		return
 	}
 	m.fallbacks.WithLabelValues(model, backend, errorType).Inc()
+	if m.otel != nil {
+		m.otel.fallbacks.Add(context.Background(), 1, m.otel.fallbackAttrs.get(model, backend, errorType)...)
+	}
 }
 
 // CacheLookup records a prompt-cache lookup.
@@ -341,4 +406,24 @@ func (m *Metrics) CacheLookup(model string, hit bool) {
 		result = "hit"
 	}
 	m.cacheLookup.WithLabelValues(model, result).Inc()
+	if m.otel != nil {
+		m.otel.cacheLookups.Add(context.Background(), 1, m.otel.cacheLookupAttrs.get(model, result)...)
+	}
+}
+
+// CountInvocationLogDrops publishes dropped, the invocation log's running
+// count of dropped records, as converse.invocation_log.dropped. Call it
+// once, with the one invocation log.
+func (m *Metrics) CountInvocationLogDrops(dropped func() uint64) {
+	if m == nil {
+		return
+	}
+	in := invocationLogDropped
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: in.promName(), Help: in.help},
+		func() float64 { return float64(dropped()) }))
+	if m.otel != nil {
+		if err := m.otel.observe(in, dropped); err != nil {
+			panic(err)
+		}
+	}
 }

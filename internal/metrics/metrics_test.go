@@ -1,12 +1,14 @@
 package metrics
 
 import (
+	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // TestInstrumentNames pins the Prometheus spelling of the OpenTelemetry
@@ -35,6 +37,9 @@ func TestInstrumentNames(t *testing.T) {
 		{tokens, "converse_tokens_total", []string{"gen_ai_provider_name", "gen_ai_request_model", "converse_backend", "gen_ai_token_type"}, nil},
 		{fallbacks, "converse_fallbacks_total", []string{"gen_ai_request_model", "converse_backend", "error_type"}, nil},
 		{cacheLookups, "converse_prompt_cache_lookups_total", []string{"gen_ai_request_model", "converse_cache_result"}, nil},
+		{quotaDecisions, "converse_ratelimit_decisions_total", []string{"rule", "result"}, nil},
+		{redisErrors, "converse_redis_errors_total", []string{"component", "op"}, nil},
+		{invocationLogDropped, "converse_invocation_log_dropped_total", []string{}, nil},
 	} {
 		if got := tc.in.promName(); got != tc.prom {
 			t.Errorf("%s: Prometheus name %s, want %s", tc.in.name, got, tc.prom)
@@ -61,7 +66,7 @@ func TestRecord(t *testing.T) {
 	none.Fallback("m", "b", "x")
 	none.CacheLookup("m", true)
 
-	m := New()
+	m := New(Options{})
 	a := Attrs{Operation: "ConverseStream", Provider: "openai", Model: "m", Backend: "b"}
 	m.Record(Call{Attrs: a, Duration: 5 * time.Second, Upstream: 4 * time.Second, FirstToken: time.Second,
 		Usage: &Usage{Input: 10, Output: 9, CacheRead: 20, CacheWrite: 30}})
@@ -93,7 +98,7 @@ func TestRecord(t *testing.T) {
 // never observed (the time to first token of a Converse call, tokens of a
 // type never used) does not appear, not even empty.
 func TestRecordRemembersSeries(t *testing.T) {
-	m := New()
+	m := New(Options{})
 	a := Attrs{Operation: "Converse", Provider: "openai", Model: "m", Backend: "b"}
 	for range 3 {
 		m.Record(Call{Attrs: a, Duration: time.Second, Upstream: time.Second / 2, Usage: &Usage{Input: 2, Output: 1}})
@@ -121,10 +126,23 @@ func TestRecordRemembersSeries(t *testing.T) {
 	}
 }
 
+// BenchmarkRecord is the router's cost per finished call: a successful
+// stream with usage, the most instruments one call touches; Prometheus
+// alone, and with an OpenTelemetry meter too (collected by nobody, as
+// between two exports).
 func BenchmarkRecord(b *testing.B) {
-	m := New()
-	c := Call{Attrs: Attrs{Operation: "ConverseStream", Provider: "openai", Model: "anthropic.claude-3-haiku-20240307-v1:0", Backend: "vllm"},
-		Duration: time.Second, Upstream: time.Second / 2, FirstToken: time.Second / 4, Usage: &Usage{Input: 20, Output: 64}}
+	b.Run("prometheus", func(b *testing.B) { benchmarkRecord(b, New(Options{})) })
+	b.Run("prometheus+otel", func(b *testing.B) {
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+		defer mp.Shutdown(context.Background())
+		benchmarkRecord(b, New(Options{MeterProvider: mp}))
+	})
+}
+
+func benchmarkRecord(b *testing.B, m *Metrics) {
+	c := Call{Attrs: Attrs{Operation: "ConverseStream", Provider: "openai", Model: "m", Backend: "b"},
+		Duration: 5 * time.Second, Upstream: 4 * time.Second, FirstToken: time.Second,
+		Usage: &Usage{Input: 10, Output: 9, CacheRead: 20, CacheWrite: 30}}
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Record(c)

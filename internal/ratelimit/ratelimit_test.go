@@ -325,7 +325,7 @@ func TestStoreFailurePolicy(t *testing.T) {
 	t.Cleanup(func() { client.Close() })
 	for _, policy := range []FailurePolicy{FailOpen, FailClosed} {
 		t.Run(string(policy), func(t *testing.T) {
-			met := metrics.New()
+			met := metrics.New(metrics.Options{})
 			var log strings.Builder
 			l, err := New(Options{
 				Rules:        []Rule{{Name: "one", RequestsPerMinute: 1}},
@@ -450,7 +450,7 @@ func (failingSettle) Settle(context.Context, Bucket, int64, string) error {
 // A settlement the store cannot record is logged and counted; the call it
 // belongs to is already over, so nothing else happens.
 func TestSettleFailureCounted(t *testing.T) {
-	met := metrics.New()
+	met := metrics.New(metrics.Options{})
 	var log strings.Builder
 	l, err := New(Options{
 		Rules: []Rule{{Name: "c", Concurrent: 1}}, Store: failingSettle{NewMemory(MemoryOptions{})},

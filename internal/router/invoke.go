@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/conversekit/converse/internal/catalog"
-	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/invoke"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/provider"
@@ -355,13 +354,13 @@ func (r *Router) InvokeModel(ctx context.Context, inv *provider.Invocation) (out
 		q.settle(ctx, err)
 	}()
 	last := noBackend(inv.ModelID)
-	for _, t := range ic.p.targets {
+	for i, t := range ic.p.targets {
 		w, err := r.wayFor(ic, t)
 		if err != nil {
 			rec.done(err, nil)
 			return nil, err
 		}
-		invocationlog.Routed(ctx, t.name, t.model)
+		routed(ctx, t)
 		rec.attempt(r, t)
 		began := time.Now()
 		out, err := r.invokeAttempt(ctx, ic, t, w)
@@ -375,7 +374,7 @@ func (r *Router) InvokeModel(ctx context.Context, inv *provider.Invocation) (out
 			return out, err
 		}
 		last = err
-		r.fellBack(ctx, ic.call, ic.p, t, err)
+		r.fellBack(ctx, ic.call, ic.p, i, err)
 	}
 	rec.done(last, nil)
 	return nil, last
@@ -560,7 +559,7 @@ func (r *Router) InvokeModelStream(ctx context.Context, inv *provider.Invocation
 		var final error
 		defer func() { q.settle(ctx, final) }()
 		last := noBackend(inv.ModelID)
-		for _, t := range ic.p.targets {
+		for i, t := range ic.p.targets {
 			w, err := r.wayFor(ic, t)
 			if err != nil {
 				rec.done(err, nil)
@@ -568,7 +567,7 @@ func (r *Router) InvokeModelStream(ctx context.Context, inv *provider.Invocation
 				yield(nil, err)
 				return
 			}
-			invocationlog.Routed(ctx, t.name, t.model)
+			routed(ctx, t)
 			rec.attempt(r, t)
 			started, retry := false, false
 			var failure error
@@ -578,7 +577,7 @@ func (r *Router) InvokeModelStream(ctx context.Context, inv *provider.Invocation
 				rec.upstream(time.Since(mark))
 				if err != nil && !started && retryable(err) && ctx.Err() == nil {
 					last, retry = err, true
-					r.fellBack(ctx, ic.call, ic.p, t, err)
+					r.fellBack(ctx, ic.call, ic.p, i, err)
 					break
 				}
 				if err != nil {

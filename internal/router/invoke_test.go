@@ -126,7 +126,7 @@ func (e *embeddingFake) Embed(ctx context.Context, c *provider.EmbedCall) (*invo
 // gen_ai.operation.name "embeddings".
 func TestInvokeMetrics(t *testing.T) {
 	tok, _ := sharedTokens()
-	m := metrics.New()
+	m := metrics.New(metrics.Options{})
 	r, err := New(Options{Backends: map[string]provider.Provider{"builtin": builtin.New(builtin.Options{Tokens: tok})}, Default: "builtin",
 		Tokens: tok, Catalog: catalog.New(), Metrics: m, ProviderNames: map[string]string{"builtin": "converse"}})
 	if err != nil {

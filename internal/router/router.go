@@ -13,7 +13,6 @@ import (
 
 	"github.com/conversekit/converse/internal/catalog"
 	"github.com/conversekit/converse/internal/guardrail"
-	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/metrics"
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
@@ -220,7 +219,7 @@ func (r *Router) converse(ctx context.Context, c *provider.Call) (out *wire.Conv
 			}
 			continue
 		}
-		invocationlog.Routed(ctx, t.name, t.model)
+		routed(ctx, t)
 		rec.attempt(r, t)
 		began := time.Now()
 		out, err := r.guardedConverse(ctx, cc, t)
@@ -236,15 +235,22 @@ func (r *Router) converse(ctx context.Context, c *provider.Call) (out *wire.Conv
 			return out, err
 		}
 		last = err
-		r.fellBack(ctx, c, p, t, err)
+		r.fellBack(ctx, c, p, i, err)
 	}
 	rec.done(last, nil)
 	return nil, last
 }
 
-func (r *Router) fellBack(ctx context.Context, c *provider.Call, p plan, t target, err error) {
+// fellBack notes that target i of p failed with a retryable error; the
+// log says whether another target is left to try.
+func (r *Router) fellBack(ctx context.Context, c *provider.Call, p plan, i int, err error) {
+	t := p.targets[i]
 	r.opts.Metrics.Fallback(p.label, t.name, errorType(err))
-	r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "error", err.Error())
+	if i+1 < len(p.targets) {
+		r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "fallback", p.targets[i+1].name, "error", err.Error())
+		return
+	}
+	r.opts.Logger.WarnContext(ctx, "backend failed, no fallback left", "model", c.ModelID, "backend", t.name, "error", err.Error())
 }
 
 // converseStream answers a ConverseStream call. Fallbacks apply only until
@@ -280,7 +286,7 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 			// does not must get one write per event.
 			flusher.Release()
 			var out outputTally
-			invocationlog.Routed(ctx, t.name, t.model)
+			routed(ctx, t)
 			rec.attempt(r, t)
 			started, retry := false, false
 			var u *metrics.Usage
@@ -289,7 +295,7 @@ func (r *Router) converseStream(ctx context.Context, c *provider.Call) iter.Seq2
 			step := func(ev *wire.StreamEvent, err error) bool {
 				if err != nil && !started && retryable(err) && ctx.Err() == nil {
 					last, retry = err, true
-					r.fellBack(ctx, c, p, t, err)
+					r.fellBack(ctx, c, p, i, err)
 					return true
 				}
 				started = true

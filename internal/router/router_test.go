@@ -322,7 +322,7 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 
 func TestMetrics(t *testing.T) {
 	tok, _ := sharedTokens()
-	m := metrics.New()
+	m := metrics.New(metrics.Options{})
 	const model = "meta.llama3-8b-instruct-v1:0"
 	r, err := New(Options{
 		Backends: map[string]provider.Provider{
@@ -417,7 +417,7 @@ func (s slow) ConverseStream(context.Context, *provider.Call) iter.Seq2[*wire.St
 func TestOverhead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tok, _ := sharedTokens()
-		m := metrics.New()
+		m := metrics.New(metrics.Options{})
 		const model = "meta.llama3-8b-instruct-v1:0"
 		r, err := New(Options{
 			Backends: map[string]provider.Provider{"builtin": &fake{}, "throttled": &fake{err: wire.Errorf(wire.ThrottlingException, "x")}, "slow": slow{pause: time.Second}},

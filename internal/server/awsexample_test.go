@@ -127,3 +127,67 @@ func TestAWSConverseToolExample(t *testing.T) {
 		t.Errorf("off-topic answer %q, want a short answer about cats", e.printed)
 	}
 }
+
+// awsGoConverse is ConverseWrapper.ConverseClaude and ConverseNova of AWS's
+// Go example (awsdocs/aws-doc-sdk-examples at
+// 7d1e1237789cbf5033a7c22d917d17c64de1aaaa, gov2/bedrock-runtime/actions/
+// converse.go), as the scenario (scenarios/scenario_converse.go) calls
+// them: one user text, no inference configuration, and the answer read
+// as content[0] asserted to a text block with the assertion's ok ignored,
+// so anything else there would panic on a nil pointer.
+func awsGoConverse(ctx context.Context, client *bedrockruntime.Client, modelID, prompt string) (string, error) {
+	var content = types.ContentBlockMemberText{Value: prompt}
+	var message = types.Message{Content: []types.ContentBlock{&content}, Role: "user"}
+	response, err := client.Converse(ctx, &bedrockruntime.ConverseInput{
+		ModelId:  aws.String(modelID),
+		Messages: []types.Message{message},
+	})
+	if err != nil {
+		return "", err // the original logs it and goes on to dereference the nil response
+	}
+	responseText, _ := response.Output.(*types.ConverseOutputMemberMessage)
+	responseContentBlock := responseText.Value.Content[0]
+	text, _ := responseContentBlock.(*types.ContentBlockMemberText)
+	return text.Value, nil
+}
+
+// AWS's Go Converse scenario runs unmodified against the defaults: both
+// models answer "In one paragraph, who are you?" with one paragraph about
+// themselves.
+func TestAWSGoConverseExample(t *testing.T) {
+	client := sdktest.Client(t, start(t, nil), sdktest.Options{})
+	for _, model := range []string{"anthropic.claude-3-haiku-20240307-v1:0", "amazon.nova-lite-v1:0"} {
+		completion, err := awsGoConverse(t.Context(), client, model, "In one paragraph, who are you?")
+		if err != nil {
+			t.Fatalf("%s: %v", model, err)
+		}
+		// log.Printf("\nClaude     : %v\n", strings.TrimSpace(completion))
+		got := strings.TrimSpace(completion)
+		if !strings.HasPrefix(got, "I am ") || strings.Contains(got, "\n\n") || len(strings.Fields(got)) < 10 {
+			t.Errorf("%s answered %q, want one paragraph introducing itself", model, got)
+		}
+	}
+}
+
+// AWS's Converse examples for JavaScript (jstest/awsexamples.mjs: Claude,
+// Cohere, Llama, Mistral and Nova, Converse and ConverseStream, the top_song tool, the weather
+// tool scenario with its four questions) run unmodified against the
+// defaults, their clients finding the server through
+// AWS_ENDPOINT_URL_BEDROCK_RUNTIME as the examples build them.
+func TestAWSJavaScriptExamples(t *testing.T) {
+	out := clientScript(t, "awsexamples.mjs", start(t, nil), devKey)
+	if n := strings.Count(out, `"ok":true`); n != 12 {
+		t.Errorf("%d of 12 checks passed", n)
+	}
+}
+
+// The Strands Agents SDK's first-agent example (jstest/strands.mjs) runs
+// unmodified against the defaults: its default Agent uses the SDK's
+// default model ID (global.anthropic.claude-sonnet-4-6) through
+// ConverseStream, and its get_weather tool gets the city asked about.
+func TestStrandsAgentExample(t *testing.T) {
+	out := clientScript(t, "strands.mjs", start(t, nil), devKey)
+	if n := strings.Count(out, `"ok":true`); n != 4 {
+		t.Errorf("%d of 4 checks passed", n)
+	}
+}

@@ -67,7 +67,7 @@ func randomModelID(r *rand.Rand) string {
 // served, add no series; the model label is a catalogue ID, a route
 // pattern or "unknown", never the ID as sent.
 func TestMetricsCardinalityBounded(t *testing.T) {
-	m := metrics.New()
+	m := metrics.New(metrics.Options{})
 	endpoint := servertest.Start(t, servertest.Options{
 		Metrics: m,
 		Routes:  []router.Route{{Pattern: "custom.*", Target: router.Target{Backend: "builtin"}}},

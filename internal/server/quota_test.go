@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,43 +28,6 @@ import (
 	"github.com/conversekit/converse/internal/servertest"
 	"github.com/conversekit/converse/internal/wire"
 )
-
-// pipeListener is an in-memory network (net.Pipe), so that a server and
-// its SDK client can run inside a synctest bubble where time is virtual.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error { l.once.Do(func() { close(l.done) }); return nil }
-
-func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 80} }
-
-func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	client, srv := net.Pipe()
-	select {
-	case l.conns <- srv:
-		return client, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
 
 // bubbleServer runs a converse server with quotas on an in-memory network
 // and returns a Go SDK client for it with the standard retryer and the
@@ -93,11 +55,11 @@ func bubbleServer(t *testing.T, quotas ratelimit.Options, attempts int) *bedrock
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := newPipeListener()
+	ln := servertest.NewPipeListener()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- server.Serve(ctx, server.HTTPServer(srv, nil), ln, time.Second) }()
-	tr := &http.Transport{DialContext: ln.dial}
+	tr := &http.Transport{DialContext: ln.Dial}
 	t.Cleanup(func() {
 		tr.CloseIdleConnections()
 		cancel()

@@ -49,6 +49,7 @@ import (
 	"github.com/conversekit/converse/internal/invocationlog"
 	"github.com/conversekit/converse/internal/media"
 	"github.com/conversekit/converse/internal/provider"
+	"github.com/conversekit/converse/internal/router"
 	"github.com/conversekit/converse/internal/wire"
 )
 
@@ -288,6 +289,9 @@ func (s *Server) operation(name string, h handler) http.Handler {
 			ctx, inv = s.opts.Invocations.Begin(r.Context(), name, requestID(w), r.PathValue("modelId"))
 			r = r.WithContext(ctx)
 		}
+		// The router notes which backend it called, for the log line.
+		ctx, answered := router.WithAnswered(r.Context())
+		r = r.WithContext(ctx)
 		rw := &statusWriter{ResponseWriter: w}
 		err := s.serveOperation(rw, r, h)
 		if err != nil {
@@ -297,19 +301,38 @@ func (s *Server) operation(name string, h handler) http.Handler {
 		if !s.opts.Logger.Enabled(r.Context(), slog.LevelInfo) {
 			return
 		}
-		attrs := make([]slog.Attr, 0, 7)
+		attrs := make([]slog.Attr, 0, 8)
 		attrs = append(attrs,
 			slog.String("op", name), slog.String("model", r.PathValue("modelId")), slog.Int("status", rw.status()),
 			slog.Int64("ms", time.Since(start).Milliseconds()), slog.String("id", requestID(w)))
+		if b := answered.Backend(); b != "" {
+			attrs = append(attrs, slog.String("backend", b))
+		}
 		if err != nil {
 			ex := exceptionOf(err)
 			attrs = append(attrs, slog.String("error", ex.Type))
-			if ex.Type == wire.InternalServerException {
+			switch {
+			case ex.Type == wire.InternalServerException:
 				attrs = append(attrs, slog.String("cause", err.Error()))
+			case rw.status() >= 400 && rw.status() < 500:
+				// The client's mistake: what it was told says what to fix.
+				attrs = append(attrs, slog.String("message", logMessage(ex.Message)))
 			}
 		}
 		s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
+}
+
+// logMessage is an exception's message for the request log: its first
+// line, at most 300 bytes. A signature mismatch goes on with the
+// canonical request, which may carry a session token; a log line needs
+// only what went wrong.
+func logMessage(m string) string {
+	m, _, _ = strings.Cut(m, "\n")
+	if len(m) > 300 {
+		m = strings.ToValidUTF8(m[:300], "") + "…"
+	}
+	return m
 }
 
 func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, h handler) error {

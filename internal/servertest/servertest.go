@@ -6,6 +6,7 @@ package servertest
 import (
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -65,6 +66,9 @@ type Options struct {
 	// Listener replaces the loopback TCP listener, e.g. with an in-memory
 	// network for a synctest bubble.
 	Listener net.Listener
+	// Logger receives the server's and the router's log lines (nil:
+	// discarded).
+	Logger *slog.Logger
 }
 
 var sharedTokens = sync.OnceValues(tokens.New)
@@ -148,7 +152,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 		Backends: backends, Default: o.Default, Routes: o.Routes, Aliases: o.Aliases,
 		Tokens: tok, Catalog: cat, Cache: o.Cache, Metrics: o.Metrics, Quotas: o.Quotas,
 		ProviderNames: providerNames, TracerProvider: o.Tracing.TracerProvider,
-		Guardrails: o.Guardrails,
+		Guardrails: o.Guardrails, Logger: o.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -169,7 +173,7 @@ func Run(o Options, useTLS bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing, Health: o.Health, Invocations: o.Invocations, Playground: o.Playground, Guardrails: o.Guardrails})
+	srv, err := server.New(server.Options{Router: r, Validator: val, Auth: verifier, Tracing: o.Tracing, Health: o.Health, Invocations: o.Invocations, Playground: o.Playground, Guardrails: o.Guardrails, Logger: o.Logger})
 	if err != nil {
 		return nil, err
 	}

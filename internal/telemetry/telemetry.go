@@ -1,9 +1,11 @@
-// Package telemetry builds converse's OpenTelemetry tracing from its
-// configuration and the standard OTEL_* environment variables: a
-// TracerProvider exporting over OTLP (HTTP or gRPC) and the propagator
-// for W3C trace context. Nothing here is global: cmd/converse hands the
-// results to the server, the router and the backends' HTTP transports.
-// Tracing is off unless asked for, and then nothing is built at all.
+// Package telemetry builds converse's OpenTelemetry tracing and metrics
+// export from its configuration and the standard OTEL_* environment
+// variables: a TracerProvider exporting over OTLP (HTTP or gRPC), the
+// propagator for W3C trace context, and a MeterProvider exporting
+// periodically over OTLP. Nothing here is global: cmd/converse hands the
+// results to the server, the router, the metrics and the backends' HTTP
+// transports. Each signal is off unless asked for, and then nothing is
+// built for it at all.
 package telemetry
 
 import (
@@ -14,10 +16,15 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
@@ -30,19 +37,28 @@ const (
 	ProtocolHTTP = "http/protobuf"
 )
 
-// Options configure tracing; each zero field leaves the choice to the
-// OTEL_* environment variables, then to the defaults.
+// Options configure tracing and metrics; each zero field leaves the choice
+// to the OTEL_* environment variables, then to the defaults.
 type Options struct {
 	// Enabled turns tracing on or off. nil: on when OTEL_TRACES_EXPORTER
 	// names otlp. OTEL_SDK_DISABLED=true turns it off regardless.
 	Enabled *bool
-	// Protocol is grpc or http/protobuf. "": OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+	// Metrics turns the OTLP export of metrics on or off. nil: on when
+	// OTEL_METRICS_EXPORTER names otlp. OTEL_SDK_DISABLED=true turns it
+	// off regardless.
+	Metrics *bool
+	// MetricInterval is the time between two metric exports. 0:
+	// OTEL_METRIC_EXPORT_INTERVAL (milliseconds), else one minute.
+	MetricInterval time.Duration
+	// Protocol is grpc or http/protobuf. "": OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+	// (OTEL_EXPORTER_OTLP_METRICS_PROTOCOL for metrics),
 	// OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf.
 	Protocol string
 	// Endpoint is the collector's base URL, as OTEL_EXPORTER_OTLP_ENDPOINT:
-	// http://collector:4318 (HTTP; /v1/traces is appended) or
-	// http://collector:4317 (gRPC); http:// means no TLS. "": the exporter
-	// reads OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT,
+	// http://collector:4318 (HTTP; /v1/traces and /v1/metrics are
+	// appended) or http://collector:4317 (gRPC); http:// means no TLS. "":
+	// the exporters read OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+	// OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and OTEL_EXPORTER_OTLP_ENDPOINT,
 	// else localhost.
 	Endpoint string
 	// SampleRatio samples this fraction of new traces (0 to 1), following
@@ -55,68 +71,143 @@ type Options struct {
 	Version string
 }
 
-// Telemetry is what the components need. The zero value (tracing off)
-// has nil fields, which every component takes as "do not trace".
+// Telemetry is what the components need. The zero value (both signals
+// off) has nil fields, which every component takes as "do not trace" and
+// "Prometheus only".
 type Telemetry struct {
 	TracerProvider trace.TracerProvider
 	Propagator     propagation.TextMapPropagator
-	shutdown       func(context.Context) error
+	// MeterProvider exports the metrics over OTLP; nil when that is off.
+	MeterProvider metric.MeterProvider
+	shutdown      []func(context.Context) error
 }
 
 // Enabled reports whether spans are made.
 func (t *Telemetry) Enabled() bool { return t.TracerProvider != nil }
 
-// Shutdown exports the spans still buffered and stops the exporter.
+// MetricsEnabled reports whether metrics are exported over OTLP.
+func (t *Telemetry) MetricsEnabled() bool { return t.MeterProvider != nil }
+
+// Shutdown exports the spans still buffered and the metrics' final
+// values, and stops the exporters.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
-	if t.shutdown == nil {
-		return nil
+	var errs []error
+	for _, f := range t.shutdown {
+		errs = append(errs, f(ctx))
 	}
-	return t.shutdown(ctx)
+	return errors.Join(errs...)
 }
 
+// signal is what differs between exporting traces and metrics.
+type signal struct {
+	name     string // OTEL_<NAME>_EXPORTER, OTEL_EXPORTER_OTLP_<NAME>_*
+	path     string // OTLP/HTTP path appended to a base endpoint
+	exporter string // the variable naming the exporter
+}
+
+var (
+	traces  = signal{name: "TRACES", path: "/v1/traces", exporter: "OTEL_TRACES_EXPORTER"}
+	metrics = signal{name: "METRICS", path: "/v1/metrics", exporter: "OTEL_METRICS_EXPORTER"}
+)
+
 // Describe says where spans go, for the start-up message.
-func (o Options) Describe() string {
-	p, _ := o.protocol()
+func (o Options) Describe() string { return o.describe(traces) }
+
+// DescribeMetrics says where metrics go, for the start-up message.
+func (o Options) DescribeMetrics() string { return o.describe(metrics) }
+
+func (o Options) describe(s signal) string {
+	p, _ := o.protocol(s)
 	if o.Endpoint != "" {
 		return p + " " + o.Endpoint
 	}
-	if e := cmpEnv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"); e != "" {
+	if e := cmpEnv("OTEL_EXPORTER_OTLP_"+s.name+"_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"); e != "" {
 		return p + " " + e
 	}
 	return p + " (default endpoint)"
 }
 
-// New builds tracing from o and the environment; it returns a zero
-// Telemetry when tracing is off.
+// New builds tracing and metrics export from o and the environment; it
+// returns a zero Telemetry when both are off.
 func New(ctx context.Context, o Options) (*Telemetry, error) {
-	on, err := o.enabled()
-	if err != nil || !on {
-		return &Telemetry{}, err
-	}
-	if r := o.SampleRatio; r != nil && (*r < 0 || *r > 1) {
-		return nil, fmt.Errorf("telemetry sample ratio %v: want a number from 0 to 1", *r)
-	}
-	prop, err := propagator(os.Getenv("OTEL_PROPAGATORS"))
+	tracing, err := o.enabled(traces, o.Enabled)
 	if err != nil {
 		return nil, err
 	}
-	exp, err := o.exporter(ctx)
+	metering, err := o.enabled(metrics, o.Metrics)
 	if err != nil {
 		return nil, err
+	}
+	t := &Telemetry{}
+	if !tracing && !metering {
+		return t, nil
 	}
 	res, err := o.resource(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if tracing {
+		if err := o.tracing(ctx, t, res); err != nil {
+			return nil, err
+		}
+	}
+	if metering {
+		if err := o.metering(ctx, t, res); err != nil {
+			_ = t.Shutdown(ctx)
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func (o Options) tracing(ctx context.Context, t *Telemetry, res *resource.Resource) error {
+	if r := o.SampleRatio; r != nil && (*r < 0 || *r > 1) {
+		return fmt.Errorf("telemetry sample ratio %v: want a number from 0 to 1", *r)
+	}
+	prop, err := propagator(os.Getenv("OTEL_PROPAGATORS"))
+	if err != nil {
+		return err
+	}
+	exp, err := o.exporter(ctx)
+	if err != nil {
+		return err
 	}
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithBatcher(exp), sdktrace.WithResource(res)}
 	if o.SampleRatio != nil {
 		opts = append(opts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(*o.SampleRatio))))
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
-	return &Telemetry{TracerProvider: tp, Propagator: prop, shutdown: tp.Shutdown}, nil
+	t.TracerProvider, t.Propagator = tp, prop
+	t.shutdown = append(t.shutdown, tp.Shutdown)
+	return nil
 }
 
-func (o Options) enabled() (bool, error) {
+// metering builds a MeterProvider whose periodic reader exports every
+// interval. The instruments' bucket boundaries are the ones they declare
+// (internal/metrics), unless OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION
+// asks for exponential histograms.
+func (o Options) metering(ctx context.Context, t *Telemetry, res *resource.Resource) error {
+	if o.MetricInterval < 0 {
+		return fmt.Errorf("telemetry metric export interval %v: want a positive duration", o.MetricInterval)
+	}
+	exp, err := o.metricExporter(ctx)
+	if err != nil {
+		return err
+	}
+	var opts []sdkmetric.PeriodicReaderOption
+	if o.MetricInterval > 0 {
+		opts = append(opts, sdkmetric.WithInterval(o.MetricInterval))
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp, opts...)), sdkmetric.WithResource(res))
+	t.MeterProvider = mp
+	t.shutdown = append(t.shutdown, mp.Shutdown)
+	return nil
+}
+
+// enabled decides whether signal s is exported: OTEL_SDK_DISABLED, then
+// the configured choice, then the signal's OTEL_*_EXPORTER (checked even
+// when the configuration decides, so a typo is not silently ignored).
+func (o Options) enabled(s signal, configured *bool) (bool, error) {
 	if v := os.Getenv("OTEL_SDK_DISABLED"); v != "" {
 		disabled, err := strconv.ParseBool(v)
 		if err != nil {
@@ -126,7 +217,7 @@ func (o Options) enabled() (bool, error) {
 			return false, nil
 		}
 	}
-	exporters := os.Getenv("OTEL_TRACES_EXPORTER")
+	exporters := os.Getenv(s.exporter)
 	envOn := false
 	for e := range strings.SplitSeq(exporters, ",") {
 		switch strings.TrimSpace(e) {
@@ -134,19 +225,23 @@ func (o Options) enabled() (bool, error) {
 		case "otlp":
 			envOn = true
 		default:
-			return false, fmt.Errorf("OTEL_TRACES_EXPORTER=%q: converse exports traces over otlp only (or none)", exporters)
+			hint := ""
+			if s.name == metrics.name {
+				hint = "; Prometheus metrics are served on -metrics-addr"
+			}
+			return false, fmt.Errorf("%s=%q: converse exports %s over otlp only (or none)%s", s.exporter, exporters, strings.ToLower(s.name), hint)
 		}
 	}
-	if o.Enabled != nil {
-		return *o.Enabled, nil
+	if configured != nil {
+		return *configured, nil
 	}
 	return envOn, nil
 }
 
-func (o Options) protocol() (string, error) {
+func (o Options) protocol(s signal) (string, error) {
 	p := o.Protocol
 	if p == "" {
-		p = cmpEnv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+		p = cmpEnv("OTEL_EXPORTER_OTLP_"+s.name+"_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
 	}
 	switch p {
 	case "", ProtocolHTTP:
@@ -157,16 +252,34 @@ func (o Options) protocol() (string, error) {
 	return "", fmt.Errorf("OTLP protocol %q: use grpc or http/protobuf (http/json is not supported)", p)
 }
 
+// endpoint parses the configured base URL; nil when none is configured.
+func (o Options) endpoint() (*url.URL, error) {
+	if o.Endpoint == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(o.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("telemetry endpoint %q: want an http:// or https:// URL", o.Endpoint)
+	}
+	return u, nil
+}
+
+// withPath is base with the signal's OTLP/HTTP path after its own, as
+// OTEL_EXPORTER_OTLP_ENDPOINT is used.
+func withPath(base *url.URL, s signal) string {
+	u := *base
+	u.Path = strings.TrimSuffix(u.Path, "/") + s.path
+	return u.String()
+}
+
 func (o Options) exporter(ctx context.Context) (sdktrace.SpanExporter, error) {
-	p, err := o.protocol()
+	p, err := o.protocol(traces)
 	if err != nil {
 		return nil, err
 	}
-	var u *url.URL
-	if o.Endpoint != "" {
-		if u, err = url.Parse(o.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("telemetry endpoint %q: want an http:// or https:// URL", o.Endpoint)
-		}
+	u, err := o.endpoint()
+	if err != nil {
+		return nil, err
 	}
 	if p == ProtocolGRPC {
 		var opts []otlptracegrpc.Option
@@ -181,14 +294,42 @@ func (o Options) exporter(ctx context.Context) (sdktrace.SpanExporter, error) {
 	}
 	var opts []otlptracehttp.Option
 	if u != nil {
-		// As OTEL_EXPORTER_OTLP_ENDPOINT: the signal's path goes after
-		// the base URL's.
-		u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/traces"
-		opts = append(opts, otlptracehttp.WithEndpointURL(u.String()))
+		opts = append(opts, otlptracehttp.WithEndpointURL(withPath(u, traces)))
 	}
 	exp, err := otlptracehttp.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("otlp http exporter: %w", err)
+	}
+	return exp, nil
+}
+
+func (o Options) metricExporter(ctx context.Context) (sdkmetric.Exporter, error) {
+	p, err := o.protocol(metrics)
+	if err != nil {
+		return nil, err
+	}
+	u, err := o.endpoint()
+	if err != nil {
+		return nil, err
+	}
+	if p == ProtocolGRPC {
+		var opts []otlpmetricgrpc.Option
+		if u != nil {
+			opts = append(opts, otlpmetricgrpc.WithEndpointURL(u.String()))
+		}
+		exp, err := otlpmetricgrpc.New(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("otlp grpc metric exporter: %w", err)
+		}
+		return exp, nil
+	}
+	var opts []otlpmetrichttp.Option
+	if u != nil {
+		opts = append(opts, otlpmetrichttp.WithEndpointURL(withPath(u, metrics)))
+	}
+	exp, err := otlpmetrichttp.New(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("otlp http metric exporter: %w", err)
 	}
 	return exp, nil
 }

@@ -64,6 +64,8 @@ func answerText(req *wire.ConverseRequest) string {
 		return d.say
 	case d.words == 0 && d.sentences == 0 && isGreeting(question):
 		return greetings[rng.IntN(len(greetings))]
+	case d.words == 0 && d.sentences == 0 && asksIdentity(question):
+		return identity
 	case d.words == 1:
 		return oneWord(question)
 	}
@@ -141,7 +143,7 @@ var (
 	// "in 50 words", "50-word", "1000 tokens", "under 30 words".
 	lengthRequest  = regexp.MustCompile(`(?i)\b(\d{1,6}|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred)[\s-]*(words?|tokens?|sentences?)\b`)
 	oneWordRequest = regexp.MustCompile(`(?i)\b(?:one|1|a single|single)[\s-]word\b`)
-	briefRequest   = regexp.MustCompile(`(?i)\b(?:be brief|briefly|terse(?:ly)?|concise(?:ly)?|short answer|keep it short|in short|tl;?dr)\b`)
+	briefRequest   = regexp.MustCompile(`(?i)\b(?:be brief|briefly|terse(?:ly)?|concise(?:ly)?|short answer|keep it short|in short|tl;?dr|in (?:one|a single) line|one-liner)\b`)
 	// "count from 1 to 5", "count to 10", "count down from 10 to 1",
 	// "list the numbers from 3 to 7".
 	countRequest = regexp.MustCompile(`(?i)\b(?:count(?:\s+(?:up|down))?|numbers?)(?:\s+from\s+(-?\d{1,6}))?\s+(?:to|through|until|up to)\s+(-?\d{1,6})\b`)
@@ -242,6 +244,19 @@ var greetings = [...]string{
 }
 
 func isGreeting(q string) bool { return len(q) <= 64 && greetingPattern.MatchString(q) }
+
+// identityPattern is a question about the model itself ("Who are you?",
+// "In one paragraph, who are you?", "Introduce yourself"), which AWS's
+// Converse examples ask.
+var identityPattern = regexp.MustCompile(`(?i)(?:\b(?:who|what)\s+are\s+you\s*(?:[?.!,]|$)|\b(?:introduce|describe)\s+yourself\b|\btell\s+me\s+about\s+yourself\b)`)
+
+// identity is how the built-in model introduces itself: what it is, in
+// one paragraph, as a hosted model would.
+const identity = "I am the built-in model of converse, a local stand-in for the Bedrock model you called. " +
+	"I answer deterministically from the conversation, so the same request always gets the same reply, " +
+	"call the tools you offer with arguments taken from your question, and report token usage as Bedrock does."
+
+func asksIdentity(q string) bool { return len(q) <= 200 && identityPattern.MatchString(q) }
 
 // oneWord answers in one word: "Yes" to a yes/no question, otherwise the
 // name or topic word the question is about.

@@ -32,6 +32,9 @@ func TestAnswerFollowsThePrompt(t *testing.T) {
 		{"Is water wet? Answer with yes or no.", "Yes."},
 		{"What is the capital of France? Answer with one word.", "France."},
 		{"Describe Go in one word", "Go."},
+		{"In one paragraph, who are you?", identity},
+		{"Who are you", identity},
+		{"Please introduce yourself.", identity},
 	} {
 		if got := answerText(userRequest(tc.prompt)); got != tc.want {
 			t.Errorf("%q answered %q, want %q", tc.prompt, got, tc.want)
@@ -90,6 +93,10 @@ func TestAnswerTopic(t *testing.T) {
 		{"Describe microservices architecture in detail", "microservices architecture"},
 		{"Why do people like Kubernetes?", "Kubernetes"},
 		{"详细解释神经网络的工作原理", "神经网络的工作原理"},
+		// AWS's Converse examples for JavaScript.
+		{"Describe the purpose of a 'hello world' program in one line.", "hello-world program"},
+		{"Explain the meaning of life", "meaning of life"},
+		{"What is the purpose of a load balancer?", "load balancer"},
 	} {
 		got := answerText(userRequest(tc.prompt))
 		if !strings.Contains(got, tc.topic) && !strings.Contains(got, capitalise(tc.topic)) {
@@ -111,5 +118,24 @@ func TestAnswerSystemInstructions(t *testing.T) {
 	req.System = []wire.SystemContentBlock{{Text: wire.Ptr("You are terse. Answer in one word.")}}
 	if got := answerText(req); len(strings.Fields(got)) != 1 {
 		t.Errorf("answer %q, want one word", got)
+	}
+}
+
+// Questions that only look like "who are you" get an ordinary answer.
+func TestAnswerIdentityOnlyWhenAsked(t *testing.T) {
+	for _, q := range []string{"Who are your main competitors?", "What are you doing to fix the outage in the billing service?", "Describe yourselves as a team"} {
+		if got := answerText(userRequest(q)); got == identity {
+			t.Errorf("%q answered with the model's introduction", q)
+		}
+	}
+}
+
+// "In one line" asks for one sentence.
+func TestAnswerOneLine(t *testing.T) {
+	for _, q := range []string{"Describe the purpose of a 'hello world' program in one line.", "Give me a one-liner about Go"} {
+		got := answerText(userRequest(q))
+		if n := strings.Count(got, ". "); n != 0 || strings.Contains(got, "\n") {
+			t.Errorf("%q answered %q, want one sentence", q, got)
+		}
 	}
 }

@@ -143,6 +143,12 @@ func phraseCase(t token) string {
 // longest run without the instruction that opens it. "this topic" when
 // nothing qualifies.
 func topicOf(q string) string {
+	// "a 'hello world' program": a short quoted phrase before a noun is one
+	// word of the topic, hyphenated as English writes compound modifiers.
+	q = quotedModifier.ReplaceAllStringFunc(q, func(m string) string {
+		sub := quotedModifier.FindStringSubmatch(m)
+		return strings.Join(strings.Fields(sub[1]), "-") + " " + sub[2]
+	})
 	toks := tokenize(q)
 	instructed := len(toks) > 0 && (instructionVerbs[toks[0].lower] || (toks[0].lower == "please" && len(toks) > 1 && instructionVerbs[toks[1].lower]))
 	bestStart, bestEnd, bestScore := -1, 0, 0
@@ -164,6 +170,11 @@ func topicOf(q string) string {
 				continue
 			}
 			break
+		}
+		// "the purpose of a … program": the topic is what follows.
+		if n == 1 && relationalNouns[toks[i].lower] && j < len(toks) && toks[j].lower == "of" {
+			i = j
+			continue
 		}
 		score := 2 * n
 		if introduced(toks, i) {
@@ -216,6 +227,14 @@ func topicOf(q string) string {
 	}
 	return "this topic"
 }
+
+// quotedModifier is a quoted phrase of two or three words followed by a
+// word: the phrase and the first letter of that word.
+var quotedModifier = regexp.MustCompile(`['‘"“]([\p{L}\p{N}]+(?:\s+[\p{L}\p{N}]+){1,2})['’"”]\s+(\p{L})`)
+
+// relationalNouns name an aspect of something ("the purpose of X"); alone
+// before "of", the topic is what follows them.
+var relationalNouns = wordSet(`purpose meaning point role goal aim importance significance origin origins definition idea concept`)
 
 // instructionVerbs open requests ("Explain …", "Write …"); what follows
 // them is what the request is about.

@@ -29,6 +29,14 @@ type Script struct {
 	rules []rule
 }
 
+// Len is the number of rules.
+func (s *Script) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.rules)
+}
+
 // rule is one scripted rule: conditions, then what to answer.
 type rule struct {
 	name        string

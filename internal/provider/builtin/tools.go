@@ -55,6 +55,9 @@ func toolCalls(req *wire.ConverseRequest) []wire.ToolUseBlock {
 				chosen = append(chosen, s)
 			}
 		}
+		if len(chosen) == 0 {
+			chosen = instructedTools(req, specs, question)
+		}
 	}
 	if len(chosen) == 0 {
 		return nil
@@ -72,6 +75,36 @@ func toolCalls(req *wire.ConverseRequest) []wire.ToolUseBlock {
 		})
 	}
 	return calls
+}
+
+// instructedTools are the tools a system prompt tells the model to use for
+// every request ("using only the Weather_Tool"), when the question names a
+// place and the tool takes one: AWS's weather example asks "Where is the
+// warmest city in Washington State right now?", which shares no word with
+// the tool's description, and Nova and Claude call the tool for it.
+func instructedTools(req *wire.ConverseRequest, specs []*wire.ToolSpecification, question string) []*wire.ToolSpecification {
+	system := systemText(req.System)
+	if system == "" {
+		return nil
+	}
+	f := newFiller(question)
+	if f.place() == "" {
+		return nil
+	}
+	var out []*wire.ToolSpecification
+	for _, s := range specs {
+		if !strings.Contains(system, s.Name) {
+			continue
+		}
+		props, _ := schemaOf(s)["properties"].(map[string]any)
+		for name := range props {
+			if k := kindOf(name); k == kindLatitude || k == kindLongitude || k == kindPlace {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func toolSpecs(tc *wire.ToolConfiguration) []*wire.ToolSpecification {
@@ -973,6 +1006,12 @@ var places = [...]struct {
 	{[]string{"Mumbai", "孟买"}, [2]float64{19.076, 72.8777}},
 	{[]string{"São Paulo", "Sao Paulo", "圣保罗"}, [2]float64{-23.5558, -46.6396}},
 	{[]string{"Toronto", "多伦多"}, [2]float64{43.6532, -79.3832}},
+	// Regions a question may name instead of a city ("the warmest city in
+	// Washington State"): their geographic centre.
+	{[]string{"Washington State", "Washington state"}, [2]float64{47.7511, -120.7401}},
+	{[]string{"California", "加州"}, [2]float64{36.7783, -119.4179}},
+	{[]string{"Texas", "得克萨斯"}, [2]float64{31.9686, -99.9018}},
+	{[]string{"Florida", "佛罗里达"}, [2]float64{27.6648, -81.5158}},
 }
 
 // toolLead is the short text Claude and Nova write before their tool calls
@@ -1035,10 +1074,15 @@ func toolResultAnswer(req *wire.ConverseRequest) (string, bool) {
 			}
 		}
 		content := clip(strings.Join(vals, " "), 400)
+		// A text result that ends a sentence keeps its own full stop.
+		stop := "."
+		if strings.HasSuffix(content, ".") || strings.HasSuffix(content, "!") || strings.HasSuffix(content, "?") {
+			stop = ""
+		}
 		if r.Status == wire.ToolResultStatusError {
-			parts = append(parts, fmt.Sprintf("%s reported an error: %s.", name, content))
+			parts = append(parts, fmt.Sprintf("%s reported an error: %s%s", name, content, stop))
 		} else {
-			parts = append(parts, fmt.Sprintf("%s returned %s.", name, content))
+			parts = append(parts, fmt.Sprintf("%s returned %s%s", name, content, stop))
 		}
 	}
 	return "Based on the tool results: " + strings.Join(parts, " "), true

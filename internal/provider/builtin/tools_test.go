@@ -126,3 +126,30 @@ func TestToolInputsAlwaysValid(t *testing.T) {
 		}
 	}
 }
+
+// A system prompt that tells the model to use a tool makes it call the tool
+// for a question about a place, even one that shares no word with the
+// tool's description (AWS's converse_tool_scenario, questions 3 and 4);
+// not for a question about no place, nor without such a system prompt.
+func TestToolsTheSystemPromptInstructs(t *testing.T) {
+	const system = "You are a weather assistant that provides current weather data for user-specified locations using only\nthe Weather_Tool, which expects latitude and longitude. Infer the coordinates from the location yourself."
+	tool := `{"toolSpec":{"name":"Weather_Tool","description":"Get the current weather for a given location, based on its WGS84 coordinates.","inputSchema":{"json":` + awsWeatherSchema + `}}}`
+	for _, tc := range []struct {
+		question, system string
+		want             string // the input, or "" for no call
+	}{
+		{"Where is the warmest city in Washington State right now?", system, `{"latitude":"47.7511","longitude":"-120.7401"}`},
+		{"What's the warmest city in California right now?", system, `{"latitude":"36.7783","longitude":"-119.4179"}`},
+		{"What's the best kind of cat?", system, ""},
+		{"Where is the warmest city in Washington State right now?", "You are a helpful assistant.", ""},
+	} {
+		req := decode(t, `{"system":[{"text":`+jsonString(tc.system)+`}],"messages":[{"role":"user","content":[{"text":`+jsonString(tc.question)+`}]}],"toolConfig":{"tools":[`+tool+`]}}`)
+		calls := toolCalls(req)
+		switch {
+		case tc.want == "" && len(calls) != 0:
+			t.Errorf("%q (system %q) called %s", tc.question, tc.system, calls[0].Input)
+		case tc.want != "" && (len(calls) != 1 || string(calls[0].Input) != tc.want):
+			t.Errorf("%q: calls %+v, want Weather_Tool with %s", tc.question, calls, tc.want)
+		}
+	}
+}
