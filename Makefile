@@ -21,6 +21,7 @@ FUZZ := \
 	./internal/promptcache:FuzzFingerprints \
 	./internal/provider/openai:FuzzStream \
 	./internal/provider/openai:FuzzTranslateResponse \
+	./internal/provider/openai:FuzzDecodeChunk \
 	./internal/provider/anthropic:FuzzStream \
 	./internal/provider/anthropic:FuzzResponse \
 	./internal/provider/bedrock:FuzzUpstreamError \
