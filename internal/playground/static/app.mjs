@@ -375,16 +375,21 @@ class Turn {
   draw() {
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      for (const b of this.blocks) {
-        if (!b) continue;
-        if (b.kind === 'text') b.el.innerHTML = renderMarkdown(b.text); // renderMarkdown escapes all text
-        else if (b.kind === 'reasoning') b.el.querySelector('.reasoning-text').textContent = b.text;
-        else if (b.kind === 'toolUse') this.drawTool(b);
-      }
-      $('#messages').scrollTop = $('#messages').scrollHeight;
-    });
+    requestAnimationFrame(() => this.render());
+  }
+
+  // render draws every block now. finish calls it too: a short answer can
+  // arrive in one network read, before the next frame, and the answer must
+  // be on the page when its usage line appears.
+  render() {
+    this.pending = false;
+    for (const b of this.blocks) {
+      if (!b) continue;
+      if (b.kind === 'text') b.el.innerHTML = renderMarkdown(b.text); // renderMarkdown escapes all text
+      else if (b.kind === 'reasoning') b.el.querySelector('.reasoning-text').textContent = b.text;
+      else if (b.kind === 'toolUse') this.drawTool(b);
+    }
+    $('#messages').scrollTop = $('#messages').scrollHeight;
   }
 
   drawTool(b) {
@@ -470,6 +475,7 @@ class Turn {
   }
 
   finish(start, end) {
+    this.render();
     this.root.querySelector('.typing').remove();
     const u = this.usageData || {};
     const parts = [
