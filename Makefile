@@ -51,11 +51,7 @@ unit:
 	CONVERSE_REQUIRE_JS=1 CONVERSE_REQUIRE_REDIS=1 CONVERSE_REQUIRE_HELM=1 $(GO) test -count=1 ./...
 
 fuzz:
-	@for pair in $(FUZZ); do \
-		pkg=$${pair%%:*}; target=$${pair##*:}; \
-		echo "fuzz $$target ($$pkg, $(FUZZTIME))"; \
-		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s $$pkg || exit 1; \
-	done
+	./scripts/fuzz.sh $(GO) $(FUZZTIME) $(FUZZ)
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
