@@ -54,7 +54,9 @@ var piiDetectors = map[wire.GuardrailPiiEntityType]piiDetector{
 	wire.GuardrailPiiEntityTypeCREDITDEBITCARDNUMBER: {re: regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`), valid: luhnCard,
 		trigger: isDigit, gap: 2, before: 0, after: 0},
 	wire.GuardrailPiiEntityTypeINTERNATIONALBANKACCOUNTNUMBER: {re: regexp.MustCompile(`[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?`), valid: ibanValid,
-		trigger: isDigit, gap: 6, before: 2, after: 4},
+		// after: everything the pattern can take past its check digits, which
+		// may be letters only (found by FuzzDetectorRegions).
+		trigger: isDigit, gap: 6, before: 2, after: 39},
 	wire.GuardrailPiiEntityTypeUSSOCIALSECURITYNUMBER: {re: regexp.MustCompile(`\d{3}-\d{2}-\d{4}`), valid: ssnValid,
 		trigger: isDigit, gap: 1},
 	wire.GuardrailPiiEntityTypeUKNATIONALINSURANCENUMBER: {re: regexp.MustCompile(`[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]`), valid: ninoValid,
