@@ -81,31 +81,11 @@ func (sc *chunkScanner) choices(c *chatChunk) {
 	if sc.literal("null") {
 		return
 	}
-	if !sc.peek('[') {
-		sc.bad = true
-		return
-	}
-	sc.i++
 	c.Choices = make([]chunkChoice, 0, 1)
-	sc.space()
-	if sc.peek(']') {
-		sc.i++
-		return
-	}
-	for !sc.bad {
+	sc.array(func() {
 		c.Choices = append(c.Choices, chunkChoice{})
 		sc.choice(&c.Choices[len(c.Choices)-1])
-		sc.space()
-		switch {
-		case sc.peek(','):
-			sc.i++
-		case sc.peek(']'):
-			sc.i++
-			return
-		default:
-			sc.bad = true
-		}
-	}
+	})
 }
 
 func (sc *chunkScanner) choice(ch *chunkChoice) {
@@ -214,6 +194,37 @@ func (sc *chunkScanner) object(member func(key string)) {
 		case sc.peek(','):
 			sc.i++
 		case sc.peek('}'):
+			sc.i++
+			return
+		default:
+			sc.bad = true
+		}
+	}
+}
+
+// array reads an array, calling elem with the scanner before each
+// element, which elem must consume.
+func (sc *chunkScanner) array(elem func()) {
+	sc.space()
+	if !sc.peek('[') || sc.depth >= maxDepth {
+		sc.bad = true
+		return
+	}
+	sc.i++
+	sc.depth++
+	defer func() { sc.depth-- }()
+	sc.space()
+	if sc.peek(']') {
+		sc.i++
+		return
+	}
+	for !sc.bad {
+		elem()
+		sc.space()
+		switch {
+		case sc.peek(','):
+			sc.i++
+		case sc.peek(']'):
 			sc.i++
 			return
 		default:
@@ -350,31 +361,7 @@ func (sc *chunkScanner) skipValue() {
 	case c == '{':
 		sc.object(func(string) { sc.skipValue() })
 	case c == '[':
-		if sc.depth >= maxDepth {
-			sc.bad = true
-			return
-		}
-		sc.i++
-		sc.depth++
-		defer func() { sc.depth-- }()
-		sc.space()
-		if sc.peek(']') {
-			sc.i++
-			return
-		}
-		for !sc.bad {
-			sc.skipValue()
-			sc.space()
-			switch {
-			case sc.peek(','):
-				sc.i++
-			case sc.peek(']'):
-				sc.i++
-				return
-			default:
-				sc.bad = true
-			}
-		}
+		sc.array(sc.skipValue)
 	case c == '"':
 		if _, ok := sc.str(); !ok {
 			sc.bad = true
