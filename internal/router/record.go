@@ -50,12 +50,9 @@ func (rec *record) firstToken() {
 
 // done records the finished call.
 func (rec *record) done(err error, u *metrics.Usage) {
-	rec.call.ErrorType = errorType(err)
+	rec.call.ErrorType = genai.ErrorType(err)
 	rec.call.Duration = time.Since(rec.start)
 	rec.call.Usage = u
 	rec.m.Record(rec.call)
 }
 
-// errorType labels a call's result for metrics with the same closed set
-// as the traces' error.type.
-func errorType(err error) string { return genai.ErrorType(err) }

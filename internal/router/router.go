@@ -17,6 +17,7 @@ import (
 	"github.com/conversekit/converse/internal/promptcache"
 	"github.com/conversekit/converse/internal/provider"
 	"github.com/conversekit/converse/internal/ratelimit"
+	"github.com/conversekit/converse/internal/telemetry/genai"
 	"github.com/conversekit/converse/internal/tokens"
 	"github.com/conversekit/converse/internal/wire"
 	"go.opentelemetry.io/otel/trace"
@@ -245,7 +246,7 @@ func (r *Router) converse(ctx context.Context, c *provider.Call) (out *wire.Conv
 // log says whether another target is left to try.
 func (r *Router) fellBack(ctx context.Context, c *provider.Call, p plan, i int, err error) {
 	t := p.targets[i]
-	r.opts.Metrics.Fallback(p.label, t.name, errorType(err))
+	r.opts.Metrics.Fallback(p.label, t.name, genai.ErrorType(err))
 	if i+1 < len(p.targets) {
 		r.opts.Logger.WarnContext(ctx, "backend failed, trying fallback", "model", c.ModelID, "backend", t.name, "fallback", p.targets[i+1].name, "error", err.Error())
 		return
