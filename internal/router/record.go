@@ -55,4 +55,3 @@ func (rec *record) done(err error, u *metrics.Usage) {
 	rec.call.Usage = u
 	rec.m.Record(rec.call)
 }
-
